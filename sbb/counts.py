@@ -1,0 +1,157 @@
+"""Counts per school and category: the roster reduced once, or a school-level counts file.
+
+Categories are grades (`grade_PK` ... `grade_12`), yes/no needs (the roster column's name, e.g.
+`frl`, counting flagged pupils) and need levels (`<column>_<level>`, e.g. `sped_resource`). Every
+scenario is then arithmetic on this schools x categories matrix; no student row is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .problems import InputError, Problem, shown
+from .schools import pandera_problems
+from .spelling import GRADES, flag_codes, grade_code, grade_codes, level_codes
+from .tables import Table, require_columns
+from .weights import FlagNeed, LevelNeed, WeightTable
+
+GRADE_COLUMNS = [f"grade_{g}" for g in GRADES]
+
+
+def count_columns(weights: WeightTable) -> list[str]:
+    """Category names in matrix order: grades, then each need's flag or levels."""
+    columns = list(GRADE_COLUMNS)
+    for need in weights.needs:
+        if isinstance(need, FlagNeed):
+            columns.append(need.column)
+        else:
+            columns.extend(f"{need.column}_{level}" for level in need.levels)
+    return columns
+
+
+def _code_schema(codes: dict[str, str]) -> pa.DataFrameSchema:
+    """Every code must be >= 0; the message says what was expected in that column."""
+    return pa.DataFrameSchema(
+        {c: pa.Column(checks=pa.Check.ge(0, error=msg)) for c, msg in codes.items()}
+    )
+
+
+def reduce_roster(table: Table, schools: pd.DataFrame, weights: WeightTable) -> pd.DataFrame:
+    """Counts per school (rows in `schools` order, indexed by school_id) and category, from a roster.
+
+    Raises `InputError` listing every bad row: unknown school, unreadable grade, flag or level,
+    duplicate or blank student id.
+    """
+    frame = table.frame
+    needs = [n.column for n in weights.needs]
+    problems = require_columns(table, ["school_id", "grade", *needs], "one row per student")
+    if problems:
+        raise InputError(problems)
+    ids = pd.Index(schools["school_id"])
+    school = ids.get_indexer(frame["school_id"].astype("string").str.strip())
+    codes = {"school_id": school, "grade": grade_codes(frame["grade"])}
+    expected = {"school_id": "a school_id listed in the schools file",
+                "grade": "a grade: PK (Pre-K), K (KG), 1-12 (01-12)"}
+    for need in weights.needs:
+        if isinstance(need, FlagNeed):
+            codes[need.column] = flag_codes(frame[need.column])
+            expected[need.column] = "a yes/no flag: Y/N, yes/no, 1/0 or true/false"
+        else:
+            codes[need.column] = level_codes(frame[need.column], need.levels)
+            expected[need.column] = "one of: none, " + ", ".join(need.levels)
+    code_frame = pd.DataFrame(codes, index=frame.index)
+    problems = []
+    try:
+        _code_schema(expected).validate(code_frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        problems += pandera_problems(table, err, frame)
+    problems += _student_id_problems(table)
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+    return _tally(school, codes, weights, ids)
+
+
+def _student_id_problems(table: Table) -> list[Problem]:
+    """Blank or repeated student ids, when the roster has a student_id column."""
+    if "student_id" not in table.frame:
+        return []
+    ids = table.frame["student_id"].astype("string").str.strip()
+    bad = ids.isna() | (ids == "")
+    dup = ids.duplicated(keep=False) & ~bad
+    out = [Problem(table.name, table.row(i), "student_id", "", "a student id; it is blank")
+           for i in np.flatnonzero(bad.to_numpy())]
+    out += [Problem(table.name, table.row(i), "student_id", shown(ids.iloc[i]),
+                    "a unique student id; it appears more than once") for i in np.flatnonzero(dup.to_numpy())]
+    return out
+
+
+def _tally(school: np.ndarray, codes: dict[str, np.ndarray], weights: WeightTable, ids: pd.Index) -> pd.DataFrame:
+    """bincount the validated codes into the schools x categories matrix."""
+    n = len(ids)
+    school = school.astype(np.int64)
+    blocks = [np.bincount(school * len(GRADES) + codes["grade"], minlength=n * len(GRADES)).reshape(n, -1)]
+    for need in weights.needs:
+        c = codes[need.column].astype(np.int64)
+        if isinstance(need, FlagNeed):
+            blocks.append(np.bincount(school, weights=c, minlength=n).astype(np.int64)[:, None])
+        else:
+            k = len(need.levels) + 1
+            blocks.append(np.bincount(school * k + c, minlength=n * k).reshape(n, k)[:, 1:])
+    matrix = np.hstack(blocks).astype(np.int64)
+    return pd.DataFrame(matrix, index=pd.Index(ids, name="school_id"), columns=count_columns(weights))
+
+
+def read_counts(table: Table, schools: pd.DataFrame, weights: WeightTable) -> pd.DataFrame:
+    """Counts from a school-level counts file: school_id plus one column per grade and need category.
+
+    Grade columns may be written `grade_K`, `K` or `KG`. Schools missing from the file have no pupils.
+    Flag and level counts may not exceed the school's enrollment.
+    """
+    frame = table.frame.rename(columns=_grade_header)
+    wanted = count_columns(weights)
+    problems = require_columns(Table(table.name, frame, table.first_row), ["school_id", *wanted],
+                               "pupil counts per school")
+    if problems:
+        raise InputError(problems)
+    ids = pd.Index(schools["school_id"])
+    sid = frame["school_id"].astype("string").str.strip()
+    where = ids.get_indexer(sid)
+    for i in np.flatnonzero(where < 0):
+        problems.append(Problem(table.name, table.row(i), "school_id", shown(sid.iloc[i]),
+                                "a school_id listed in the schools file"))
+    for i in np.flatnonzero(sid.duplicated().to_numpy()):
+        problems.append(Problem(table.name, table.row(i), "school_id", shown(sid.iloc[i]), "each school once"))
+    values = {}
+    for c in wanted:
+        number = pd.to_numeric(frame[c].astype("string").str.strip().str.replace(",", ""), errors="coerce")
+        bad = number.isna() | (number < 0) | (number % 1 != 0)
+        for i in np.flatnonzero(bad.to_numpy()):
+            problems.append(Problem(table.name, table.row(i), c, shown(frame[c].iloc[i]), "a whole number of pupils, 0 or more"))
+        values[c] = number.fillna(0).to_numpy(dtype=np.int64)
+    matrix = np.column_stack([values[c] for c in wanted])
+    enrolled = matrix[:, : len(GRADES)].sum(axis=1)
+    col = len(GRADES)
+    for need in weights.needs:
+        width = 1 if isinstance(need, FlagNeed) else len(need.levels)
+        over = matrix[:, col: col + width].sum(axis=1) > enrolled
+        for i in np.flatnonzero(over):
+            problems.append(Problem(table.name, table.row(i), need.column, str(int(matrix[i, col: col + width].sum())),
+                                    f"at most the school's enrollment ({int(enrolled[i])} pupils)"))
+        col += width
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+    out = np.zeros((len(ids), len(wanted)), dtype=np.int64)
+    out[where] = matrix
+    return pd.DataFrame(out, index=pd.Index(ids, name="school_id"), columns=wanted)
+
+
+def _grade_header(name: str) -> str:
+    """'K', 'KG', 'grade_01' -> 'grade_K', 'grade_1'; other headers unchanged."""
+    bare = name[len("grade_"):] if name.startswith("grade_") else name
+    g = grade_code(bare) if bare and bare not in ("0", "00", "p") else -1
+    if name.startswith("grade_") or bare.upper() in ("PK", "K", "KG", "PREK", "PRE_K") or bare.isdigit():
+        if g >= 0:
+            return f"grade_{GRADES[g]}"
+    return name

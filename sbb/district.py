@@ -1,0 +1,94 @@
+"""A district as the engine sees it: the validated schools table and its counts matrix.
+
+Loading reads the schools file and either a student roster (reduced once to counts, then dropped)
+or a school-level counts file. Problems in both files are reported together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .counts import read_counts, reduce_roster
+from .problems import InputError, Problem
+from .schools import validate_schools
+from .tables import Table, read_table
+from .weights import WeightTable
+
+
+@dataclass(frozen=True)
+class District:
+    """Schools (school_id, school_name, prior_allocation, further attributes) and their counts
+    (one row per school in the same order, one column per grade and need category)."""
+
+    schools: pd.DataFrame
+    counts: pd.DataFrame
+    name: str = "district"
+
+    @property
+    def prior(self) -> np.ndarray:
+        """Prior-year allocation per school, dollars (NaN for a new school)."""
+        return self.schools["prior_allocation"].to_numpy(dtype=float)
+
+    def matrix(self, columns: list[str]) -> np.ndarray:
+        """The counts matrix restricted to `columns`; a missing column is a problem naming it."""
+        missing = [c for c in columns if c not in self.counts.columns]
+        if missing:
+            raise InputError([Problem(self.name, None, c, None,
+                                      "a need column named by the weight table; the district's data has none")
+                              for c in missing])
+        return self.counts[columns].to_numpy()
+
+
+Source = str | Path | tuple[str, bytes]
+
+
+def _table(source: Source) -> Table:
+    if isinstance(source, tuple):
+        return read_table(source[1], source[0])
+    return read_table(source)
+
+
+def load_district(schools: Source, weights: WeightTable, roster: Source | None = None,
+                  counts: Source | None = None) -> District:
+    """Read and validate a district from a schools file plus a roster or a counts file.
+
+    Sources are paths or (file name, bytes) pairs (uploads). Raises `InputError` with every problem
+    in every file. Student rows are reduced to counts here and never kept.
+    """
+    if (roster is None) == (counts is None):
+        raise InputError([Problem("input", None, None, None, "either a roster or a counts file (one of them)")])
+    problems: list[Problem] = []
+    school_frame = None
+    try:
+        schools_table = _table(schools)
+        school_frame = validate_schools(schools_table)
+    except InputError as err:
+        problems.extend(err.problems)
+        school_frame = _readable_ids(schools)
+    try:
+        table = _table(roster if roster is not None else counts)
+        if school_frame is not None:
+            reducer = reduce_roster if roster is not None else read_counts
+            count_frame = reducer(table, school_frame, weights)
+    except InputError as err:
+        problems.extend(err.problems)
+    if problems:
+        raise InputError(problems)
+    name = Path(schools[0] if isinstance(schools, tuple) else schools).stem
+    return District(school_frame, count_frame, name)
+
+
+def _readable_ids(schools: Source) -> pd.DataFrame | None:
+    """School ids from a schools file that failed validation, so the roster can still be checked."""
+    try:
+        frame = _table(schools).frame
+    except InputError:
+        return None
+    if "school_id" not in frame:
+        return None
+    ids = frame["school_id"].astype("string").str.strip().dropna().drop_duplicates()
+    return pd.DataFrame({"school_id": ids.to_numpy()})

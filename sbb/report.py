@@ -1,0 +1,55 @@
+"""Plain-text and CSV views of an allocation: the command-line summary and the allocation file."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .allocate import Allocation
+
+
+def dollars(x: float | None, cents: bool = False) -> str:
+    """'$1,234,567' (or with cents); an em dash for a missing value."""
+    if x is None or pd.isna(x):
+        return "—"
+    sign = "-" if x < 0 else ""
+    return f"{sign}${abs(x):,.2f}" if cents else f"{sign}${abs(x):,.0f}"
+
+
+def summary_lines(a: Allocation) -> list[str]:
+    """The headline numbers of an allocation, one per line, for a terminal."""
+    s = a.summary()
+    cents = a.scenario.rounding == "cents"
+    lines = [s["scenario"], "-" * len(str(s["scenario"]))]
+    rows = [("mode", "budget-neutral" if s["mode"] == "budget_neutral" else "fixed base")]
+    if s["budget"] is not None:
+        rows.append(("budget", dollars(s["budget"], cents)))
+    rows += [
+        ("total allocated", dollars(s["total"], cents)),
+        ("base per weighted pupil", dollars(s["base_per_weighted_pupil"], True)),
+        ("schools", f"{s['schools']} ({s['gaining']} gaining, {s['losing']} losing, "
+                    f"{s['unchanged']} unchanged, {s['new_schools']} new)"),
+        ("hold-harmless cost", f"{dollars(s['hold_harmless_cost'], cents)} ({s['schools_at_floor']} schools at the floor)"),
+        ("gains cap recovered", f"{dollars(s['cap_recovered'], cents)} ({s['schools_at_cap']} schools at the cap)"),
+        ("biggest loss", f"{dollars(s['biggest_loss'], cents)} ({s['biggest_loss_pct']:.1f}%)"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    lines += [f"  {k:<{width}}  {v}" for k, v in rows]
+    return lines
+
+
+def allocation_frame(a: Allocation) -> pd.DataFrame:
+    """The allocation table as written to CSV: pupils and percentages rounded for reading, money exact."""
+    t = a.table.copy()
+    t["weighted_enrollment"] = t["weighted_enrollment"].round(4)
+    t["delta_pct"] = t["delta_pct"].round(4)
+    t["per_pupil"] = t["per_pupil"].round(2)
+    if a.scenario.rounding == "dollars":
+        for c in ("prior_allocation", "delta"):
+            if (t[c].dropna() % 1 == 0).all():
+                t[c] = t[c].astype("Int64")
+    return t
+
+
+def allocation_csv(a: Allocation) -> str:
+    """The allocation as CSV text (one row per school; blanks where a school has no prior year)."""
+    return allocation_frame(a).to_csv(index=False, lineterminator="\n")
