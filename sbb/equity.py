@@ -113,37 +113,33 @@ def _clean(values, pupils, *, require: str = "finite"):
     elif require == "nonnegative":
         bad = keep & (x < 0)
         if bad.any():
-            raise ValueError(f"values must not be negative; negative at positions {_positions(bad)}")
+            raise ValueError(
+                f"values must not be negative; negative at positions {_positions(bad)}"
+            )
     return x[keep], w[keep], keep
 
 
 def _clean_with_poor(values, pupils, poor):
-    """`_clean` plus the poor-pupil counts; returns ``(x, w, p, keep)`` for schools with pupils."""
+    """`_clean` plus the poor-pupil counts; returns ``(x, w, p, keep)`` for schools with pupils.
+
+    Poor counts must be finite for schools with pupils (a zero-pupil school may have NaN) and
+    ``0 <= poor <= pupils`` wherever they are given.
+    """
     x, w, keep = _clean(values, pupils)
+    pupils_all = _as_1d("pupils", pupils)
     pr = _as_1d("poor", poor)
     if pr.size != keep.size:
         raise ValueError(f"poor has {pr.size} schools but pupils has {keep.size}")
-    pr = pr[keep]
-    idx = np.flatnonzero(keep)
-    bad = ~np.isfinite(pr)
+    bad = keep & ~np.isfinite(pr)
     if bad.any():
-        raise ValueError(f"poor must be finite numbers; not at positions {_positions_of(idx, bad)}")
+        raise ValueError(f"poor must be finite numbers; not at positions {_positions(bad)}")
     bad = pr < 0
     if bad.any():
-        raise ValueError(f"poor must not be negative; negative at positions {_positions_of(idx, bad)}")
-    bad = pr > w
+        raise ValueError(f"poor must not be negative; negative at positions {_positions(bad)}")
+    bad = pr > pupils_all
     if bad.any():
-        raise ValueError(
-            f"poor pupils exceed pupils at positions {_positions_of(idx, bad)}"
-        )
-    return x, w, pr, keep
-
-
-def _positions_of(idx: np.ndarray, bad: np.ndarray) -> str:
-    """Positions in the original input of the flagged entries of a filtered array."""
-    mask = np.zeros(int(idx.max()) + 1, dtype=bool)
-    mask[idx[bad]] = True
-    return _positions(mask)
+        raise ValueError(f"poor pupils exceed pupils at positions {_positions(bad)}")
+    return x, w, pr[keep], keep
 
 
 # --------------------------------------------------------------------------------------------------
@@ -195,11 +191,9 @@ def _poverty_quartiles(x: np.ndarray, w: np.ndarray, p: np.ndarray):
     hi_edge = np.cumsum(gw)
     lo_edge = np.concatenate(([0.0], hi_edge[:-1]))
     bounds = hi_edge[-1] * np.arange(5) / 4.0
-    overlap = np.clip(
-        np.minimum(hi_edge[:, None], bounds[None, 1:]) - np.maximum(lo_edge[:, None], bounds[None, :-1]),
-        0.0,
-        None,
-    )
+    top = np.minimum(hi_edge[:, None], bounds[None, 1:])
+    bottom = np.maximum(lo_edge[:, None], bounds[None, :-1])
+    overlap = np.clip(top - bottom, 0.0, None)  # pupils of group g in quartile k
     q_pupils = overlap.sum(axis=0)
     q_mean = (overlap * g_mean[:, None]).sum(axis=0) / q_pupils
     q_share = (overlap * levels[:, None]).sum(axis=0) / q_pupils
@@ -467,7 +461,10 @@ _READINGS = {
     "median": ("money", "Half of {s} are in schools funded at or below {v} {u}."),
     "min": ("money", "The lowest-funded school gets {v} {u}."),
     "max": ("money", "The highest-funded school gets {v} {u}."),
-    "range": ("money", "The highest-funded school gets {v} more {u} than the lowest-funded school."),
+    "range": (
+        "money",
+        "The highest-funded school gets {v} more {u} than the lowest-funded school.",
+    ),
     "p5": ("money", "5% of {s} are in schools funded at or below {v} {u}."),
     "p95": ("money", "5% of {s} are in schools funded above {v} {u}."),
     "restricted_range": (
@@ -503,7 +500,10 @@ _READINGS = {
         "The mean log deviation is {v} (0 = equal funding); it is most sensitive to gaps among "
         "the least-funded schools.",
     ),
-    "atkinson": ("pct1", "Spreading {v} less money equally would be as good as the current spread."),
+    "atkinson": (
+        "pct1",
+        "Spreading {v} less money equally would be as good as the current spread.",
+    ),
     "poor_mean": ("money", "Students from poor families get {v} {u} on average."),
     "nonpoor_mean": ("money", "Students not from poor families get {v} {u} on average."),
     "poor_gap": ("gap", "Poor students get {v} {more} {u} than non-poor students."),
@@ -551,10 +551,10 @@ def equity_report(
     `vertical_metrics` measure, basis "per weighted pupil" the horizontal ones only. Columns:
     ``basis``, ``measure`` (machine key), ``label``, one value column per allocation,
     ``better_when`` ("lower", "higher" or "—" for levels), for each allocation after the first a
-    ``<name> change vs <first>`` column ("better", "worse", "same" — equal within a relative 1e-9 — or
-    "—" when the measure has no direction or a value is NaN), and ``reading``: one plain sentence
-    about the last allocation, with the first allocation's value in brackets when there are two
-    or more.
+    ``<name> change vs <first>`` column ("better", "worse", "same" — equal within a relative
+    1e-9 — or "—" when the measure has no direction or a value is NaN), and ``reading``: one
+    plain sentence about the last allocation, with the first allocation's value in brackets
+    when there are two or more.
     """
     names = list(allocations)
     if not names:
@@ -575,7 +575,10 @@ def equity_report(
     if clash:
         raise ValueError(f"allocation names clash with report columns: {clash}")
 
-    results: dict[str, list[tuple[str, dict[str, float]]]] = {"per pupil": [], "per weighted pupil": []}
+    results: dict[str, list[tuple[str, dict[str, float]]]] = {
+        "per pupil": [],
+        "per weighted pupil": [],
+    }
     for name in names:
         pp = _per_pupil(allocations[name], enrollment)
         pw = _per_pupil(allocations[name], weighted[name])
