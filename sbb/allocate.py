@@ -1,11 +1,18 @@
 """One scenario applied to one district: per-school allocations that tie out to the dollar.
 
-allocation = formula_amount + hold_harmless_adjustment + cap_adjustment
-formula_amount = base_amount + need_amount + foundation_amount + small_school_amount
-base_amount = base per weighted pupil x grade-weighted pupils; need_amount = base x need-weighted pupils.
+allocation     = formula_amount + hold_harmless_adjustment + cap_adjustment
+formula_amount = base_amount + need_amount + foundation_amount + small_school_amount + band_supplement_amount
+base_amount    = base per weighted pupil x grade-weighted pupils; need_amount = base x need-weighted pupils.
+
+The pot shared by formula is the budget less the managed foundation (central costs off the top).
+Hold-harmless limits are measured against the year before. With a phase-in over N years, year y
+moves each school 1/(N - y + 1) of the way from last year's amount to the formula (then limits
+apply), so the final year is the formula wherever the limits allow. `hold_harmless_adjustment` is
+what lifts a school above its formula amount (floor or phase-in protection); `cap_adjustment` is
+what is held back from a school below its formula amount (gains cap or phase-in).
 
 Everything is computed in integer units (dollars, or cents) after an exact solve, so the columns
-add up exactly. `base_amount` carries the rounding of the formula amount (at most a unit or two).
+add up exactly. `base_amount` carries the rounding of the formula amount (a unit or two).
 """
 
 from __future__ import annotations
@@ -23,17 +30,34 @@ from .problems import InputError, Problem
 from .rounding import round_each, round_to_total
 from .scenario import Scenario
 from .solve import BudgetInfeasible, solve_base
+from .theory import band_supplement_amount, discretionary_shares
 
 COLUMNS = [
     "school_id", "school_name", "enrollment", "weighted_enrollment", "base_amount", "need_amount",
-    "foundation_amount", "small_school_amount", "formula_amount", "hold_harmless_adjustment",
-    "cap_adjustment", "allocation", "prior_allocation", "delta", "delta_pct", "per_pupil",
+    "foundation_amount", "small_school_amount", "band_supplement_amount", "formula_amount",
+    "hold_harmless_adjustment", "cap_adjustment", "allocation", "prior_allocation", "delta", "delta_pct",
+    "per_pupil",
 ]
 
 
 @dataclass(frozen=True)
+class YearResult:
+    """One settled year: its base per weighted pupil, pot (None in fixed base) and allocation units."""
+
+    year: int
+    base: float
+    pot: float | None
+    units: np.ndarray = field(repr=False)
+    formula_units: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Allocation:
-    """A scenario's result: the per-school `table` (COLUMNS, dollars) and the district totals."""
+    """A scenario's result: the per-school `table` (dollars) and the district totals.
+
+    `budget` is the whole budget, `pot` what the formula shares after the managed foundation
+    (both None in fixed-base mode); `years` holds every year of a phase-in (one year otherwise).
+    """
 
     scenario: Scenario
     table: pd.DataFrame
@@ -42,7 +66,8 @@ class Allocation:
     total: float
     hold_harmless_cost: float
     cap_recovered: float
-    fixed_parts: dict = field(default_factory=dict, compare=False)
+    budget: float | None = None
+    years: tuple[YearResult, ...] = field(default=(), repr=False)
 
     @property
     def gaining(self) -> int:
@@ -60,14 +85,32 @@ class Allocation:
     def new_schools(self) -> int:
         return int(self.table["prior_allocation"].isna().sum())
 
-    def summary(self) -> dict[str, float | int | str]:
-        """Headline numbers: total, base, schools gaining / losing, hold-harmless cost, cap recovery."""
+    def off_formula(self) -> pd.DataFrame:
+        """Schools whose final-year allocation differs from their formula amount (limits bind):
+        school_id, school_name, final allocation, formula amount, gap (dollars)."""
+        last = self.years[-1]
+        scale = self.scenario.scale
+        gap = (last.units - last.formula_units) / scale
+        keep = gap != 0
+        return pd.DataFrame({
+            "school_id": self.table["school_id"][keep].to_numpy(),
+            "school_name": self.table["school_name"][keep].to_numpy(),
+            "allocation": last.units[keep] / scale,
+            "formula_amount": last.formula_units[keep] / scale,
+            "gap": gap[keep],
+        })
+
+    def summary(self) -> dict[str, object]:
+        """Headline numbers: budget, total, base, schools gaining / losing, hold-harmless cost, cap recovery."""
         t = self.table
         losses = t["delta"].where(t["delta"] < 0)
+        managed = self.scenario.theory.managed_foundation
         return {
             "scenario": self.scenario.title,
             "mode": self.scenario.mode,
-            "budget": self.pot,
+            "budget": self.budget,
+            "managed_foundation": dict(managed),
+            "pot": self.pot,
             "total": self.total,
             "base_per_weighted_pupil": self.base_per_weighted_pupil,
             "schools": len(t),
@@ -81,6 +124,8 @@ class Allocation:
             "schools_at_cap": int((t["cap_adjustment"] < 0).sum()),
             "biggest_loss": float(-losses.min()) if losses.notna().any() else 0.0,
             "biggest_loss_pct": float(-t["delta_pct"].where(t["delta"] < 0).min()) if losses.notna().any() else 0.0,
+            "phase_in_years": len(self.years),
+            "off_formula_final_year": int(len(self.off_formula())) if self.years else 0,
         }
 
 
@@ -89,16 +134,78 @@ def default_pot(prior: np.ndarray, scale: int) -> int:
     return int(round(float(np.nansum(prior)) * scale))
 
 
+def settle_year(weighted, fixed, prev, step, floor, cap, scale: int, *, pot_units: int | None = None,
+                base: float | None = None) -> tuple[float, np.ndarray]:
+    """Base and integer allocation units for one year.
+
+    Each school's target is step x (base x weighted + fixed) + (1 - step) x rho x prev, kept within
+    [floor, cap]; step is 1 for a school on the formula (and wherever prev is NaN). rho scales last
+    year's amounts to this year's pot (1 in fixed-base mode), so a budget change is shared in
+    proportion to last year's amounts rather than through the formula alone. With `pot_units` the
+    base is solved so the units add up to the pot; otherwise `base` is used.
+    """
+    rho = 1.0
+    if pot_units is not None and step < 1.0 and np.nansum(prev) > 0:
+        rho = (pot_units / scale) / float(np.nansum(prev))
+    keep = np.where(np.isnan(prev), 0.0, (1.0 - step) * rho * np.nan_to_num(prev))
+    slope, offset = step * weighted, step * fixed + keep
+    if pot_units is not None:
+        base = solve_base(slope, offset, floor, cap, pot_units / scale)
+        exact = apply_limits(base * slope + offset, floor, cap)
+        return base, round_to_total(exact, floor, cap, pot_units, scale)
+    exact = apply_limits(base * slope + offset, floor, cap)
+    return float(base), round_each(exact, floor, cap, scale)
+
+
+def _bands(district: District, scenario: Scenario, column: str) -> pd.Series:
+    """Performance band per school: computed by the scenario's framework, or read from `column`."""
+    if scenario.framework is not None:
+        from .performance import performance_bands
+
+        return performance_bands(district.schools, scenario.framework, district.name)
+    if column not in district.schools:
+        raise InputError([Problem(district.name, 1, column, None,
+                                  f"a '{column}' column in the schools file (scenario {scenario.file or scenario.title} uses it)")])
+    return district.schools[column].astype("string").str.strip()
+
+
+def _pot_units(district: District, scenario: Scenario) -> tuple[int, int]:
+    """(whole budget, pot for the formula) in integer units; the managed foundation comes off the top."""
+    scale = scenario.scale
+    budget = round(scenario.budget * scale) if scenario.budget is not None else default_pot(district.prior, scale)
+    pot = budget - round(scenario.theory.managed_total * scale)
+    if pot < 0:
+        raise InputError([Problem(scenario.file or scenario.title, None, "managed_foundation",
+                                  f"{scenario.theory.managed_total:,.0f}",
+                                  f"central costs within the ${budget / scale:,.0f} budget")])
+    return budget, pot
+
+
 def allocate(district: District, scenario: Scenario) -> Allocation:
     """Apply `scenario` to `district` (see the module docstring for the identities that hold).
 
-    Raises `InputError` when the district lacks a column the weights need, or when the
-    hold-harmless limits make the budget impossible to spend exactly (with the dollar shortfall).
+    With an enrollment change, the allocation is for the projected enrollment and the table gains
+    `delta_formula` (this year's pupils under the scenario, less prior) and `delta_enrollment` (the
+    rest of the delta: what moved with the pupils). Raises `InputError` for missing data or an
+    impossible budget (with the dollar shortfall).
     """
-    w = scenario.weights
+    change = scenario.theory.enrollment_change
+    if change is None:
+        return _allocate(district, scenario)
+    from .enrollment import project
+
+    current = _allocate(district, scenario)
+    projected = _allocate(project(district, scenario), scenario)
+    t = projected.table
+    t["delta_formula"] = current.table["allocation"].to_numpy() - t["prior_allocation"].to_numpy()
+    t["delta_enrollment"] = t["allocation"].to_numpy() - current.table["allocation"].to_numpy()
+    return projected
+
+
+def _allocate(district: District, scenario: Scenario) -> Allocation:
+    w, theory, scale = scenario.weights, scenario.theory, scenario.scale
     matrix = district.matrix(count_columns(w))
     prior = district.prior
-    scale = scenario.scale
     pupils = fm.enrollment(matrix)
     grade_w = fm.grade_weighted(matrix, w)
     need_w = fm.need_weighted(matrix, w)
@@ -106,65 +213,99 @@ def allocate(district: District, scenario: Scenario) -> Allocation:
     fixed_parts = {
         "foundation_amount": fm.foundation_amount(len(pupils), w),
         "small_school_amount": fm.small_school_amount(pupils, w),
+        "band_supplement_amount": np.zeros(len(pupils)),
     }
+    if theory.band_supplement is not None:
+        bands = _bands(district, scenario, theory.band_supplement.column)
+        fixed_parts["band_supplement_amount"] = band_supplement_amount(bands, pupils, theory.band_supplement)
     fixed = sum(fixed_parts.values())
-    floor = hold_harmless_floor(prior, scenario.max_loss_pct)
-    cap = gains_cap(prior, scenario.max_gain_pct)
 
-    pot = None
-    if scenario.mode == "fixed_base":
-        base = w.base_per_weighted_pupil
-    else:
-        pot_units = round(scenario.budget * scale) if scenario.budget is not None else default_pot(prior, scale)
-        pot = pot_units / scale
+    budget_units = pot_units = None
+    if scenario.mode == "budget_neutral":
+        budget_units, pot_units = _pot_units(district, scenario)
+    n_years = theory.phase_in_years or 1
+    years: list[YearResult] = []
+    prev = prior
+    for year in range(1, n_years + 1):
+        step = 1.0 / (n_years - year + 1)
+        floor = hold_harmless_floor(prev, scenario.max_loss_pct)
+        cap = gains_cap(prev, scenario.max_gain_pct)
         try:
-            base = solve_base(weighted, fixed, floor, cap, pot)
+            base, units = settle_year(weighted, fixed, prev, step, floor, cap, scale, pot_units=pot_units,
+                                      base=w.base_per_weighted_pupil)
         except BudgetInfeasible as exc:
-            raise InputError([Problem(scenario.file or scenario.title, None, "funding.budget", f"{pot:,.0f}",
-                                      str(exc))]) from None
-    exact_formula = base * weighted + fixed
-    exact = apply_limits(exact_formula, floor, cap)
-    if pot is None:
-        units = round_each(exact, floor, cap, scale)
-    else:
-        units = round_to_total(exact, floor, cap, pot_units, scale)
+            when = f" (phase-in year {year})" if n_years > 1 else ""
+            raise InputError([Problem(scenario.file or scenario.title, None, "funding.budget",
+                                      f"{pot_units / scale:,.0f}", str(exc) + when)]) from None
+        exact_formula = base * weighted + fixed
+        on_formula = (np.isnan(prev) | (step == 1.0)) & (exact_formula >= floor) & (exact_formula <= cap)
+        formula_units = np.where(on_formula, units, np.floor(exact_formula * scale + 0.5).astype(np.int64))
+        years.append(YearResult(year, base, None if pot_units is None else pot_units / scale, units, formula_units))
+        if year == 1:
+            first = (base, units, formula_units)
+        prev = units / scale
 
-    low, high = exact_formula < floor, exact_formula > cap
-    formula_units = np.where(low | high, np.floor(exact_formula * scale + 0.5).astype(np.int64), units)
+    base, units, formula_units = first
+    table = _table(district, scenario, pupils, weighted, base * need_w, fixed_parts, units, formula_units)
+    if n_years > 1:
+        for y in years:
+            table[f"allocation_year_{y.year}"] = _money(y.units, scale)
+    if theory.autonomy is not None:
+        shares = discretionary_shares(_bands(district, scenario, theory.autonomy.column), theory.autonomy)
+        missing = np.flatnonzero(np.isnan(shares))
+        if len(missing):
+            raise InputError([Problem(district.name, int(i) + 2, theory.autonomy.column,
+                                      str(district.schools[theory.autonomy.column].iloc[i])
+                                      if theory.autonomy.column in district.schools else None,
+                                      "a band listed in [autonomy] discretionary_share (or set default_share)")
+                              for i in missing])
+        discretionary = np.floor(units * shares + 0.5).astype(np.int64)
+        table["discretionary_amount"] = _money(discretionary, scale)
+        table["directed_amount"] = _money(units - discretionary, scale)
+    diff = units - formula_units
+    return Allocation(
+        scenario=scenario,
+        table=table,
+        base_per_weighted_pupil=float(base),
+        pot=None if pot_units is None else pot_units / scale,
+        total=float(units.sum()) / scale,
+        hold_harmless_cost=float(np.maximum(diff, 0).sum()) / scale,
+        cap_recovered=float(-np.minimum(diff, 0).sum()) / scale,
+        budget=None if budget_units is None else budget_units / scale,
+        years=tuple(years),
+    )
+
+
+def _money(units: np.ndarray, scale: int) -> np.ndarray:
+    """Integer units as dollars: int64 for whole dollars, float for cents."""
+    return units if scale == 1 else units / scale
+
+
+def _table(district, scenario, pupils, weighted, exact_need, fixed_parts, units, formula_units) -> pd.DataFrame:
+    """The per-school table of one year in the contract's columns."""
+    scale = scenario.scale
+    prior = district.prior
     part_units = {k: np.floor(v * scale + 0.5).astype(np.int64) for k, v in fixed_parts.items()}
-    need_units = np.floor(base * need_w * scale + 0.5).astype(np.int64)
+    need_units = np.floor(exact_need * scale + 0.5).astype(np.int64)
     base_units = formula_units - need_units - sum(part_units.values())
-    hh_units = np.where(low, units - formula_units, 0)
-    cap_units = np.where(high, units - formula_units, 0)
-
-    money = (lambda u: u) if scale == 1 else (lambda u: u / scale)
-    allocation = money(units)
+    diff = units - formula_units
+    allocation = _money(units, scale)
     with np.errstate(divide="ignore", invalid="ignore"):
         delta = allocation - prior
-        table = pd.DataFrame({
+        return pd.DataFrame({
             "school_id": district.schools["school_id"].to_numpy(),
             "school_name": district.schools["school_name"].to_numpy(),
             "enrollment": pupils,
             "weighted_enrollment": weighted,
-            "base_amount": money(base_units),
-            "need_amount": money(need_units),
-            **{k: money(v) for k, v in part_units.items()},
-            "formula_amount": money(formula_units),
-            "hold_harmless_adjustment": money(hh_units),
-            "cap_adjustment": money(cap_units),
+            "base_amount": _money(base_units, scale),
+            "need_amount": _money(need_units, scale),
+            **{k: _money(v, scale) for k, v in part_units.items()},
+            "formula_amount": _money(formula_units, scale),
+            "hold_harmless_adjustment": _money(np.maximum(diff, 0), scale),
+            "cap_adjustment": _money(np.minimum(diff, 0), scale),
             "allocation": allocation,
             "prior_allocation": prior,
             "delta": delta,
             "delta_pct": np.where(prior > 0, delta / prior * 100.0, np.nan),
             "per_pupil": np.where(pupils > 0, allocation / np.where(pupils > 0, pupils, 1), np.nan),
         }, columns=COLUMNS)
-    return Allocation(
-        scenario=scenario,
-        table=table,
-        base_per_weighted_pupil=float(base),
-        pot=pot,
-        total=float(units.sum()) / scale,
-        hold_harmless_cost=float(hh_units.sum()) / scale,
-        cap_recovered=float(-cap_units.sum()) / scale,
-        fixed_parts=fixed_parts,
-    )

@@ -23,6 +23,10 @@ def summary_lines(a: Allocation) -> list[str]:
     rows = [("mode", "budget-neutral" if s["mode"] == "budget_neutral" else "fixed base")]
     if s["budget"] is not None:
         rows.append(("budget", dollars(s["budget"], cents)))
+    for item, amount in s["managed_foundation"].items():
+        rows.append((f"  less {item.replace('_', ' ')}", dollars(amount, cents)))
+    if s["managed_foundation"]:
+        rows.append(("shared by formula", dollars(s["pot"], cents)))
     rows += [
         ("total allocated", dollars(s["total"], cents)),
         ("base per weighted pupil", dollars(s["base_per_weighted_pupil"], True)),
@@ -32,6 +36,14 @@ def summary_lines(a: Allocation) -> list[str]:
         ("gains cap recovered", f"{dollars(s['cap_recovered'], cents)} ({s['schools_at_cap']} schools at the cap)"),
         ("biggest loss", f"{dollars(s['biggest_loss'], cents)} ({s['biggest_loss_pct']:.1f}%)"),
     ]
+    if s["phase_in_years"] > 1:
+        rows[-3] = ("hold-harmless cost", f"{dollars(s['hold_harmless_cost'], cents)} "
+                                          f"({s['schools_at_floor']} schools protected in year 1)")
+        rows[-2] = ("held back from gainers", f"{dollars(s['cap_recovered'], cents)} "
+                                              f"({s['schools_at_cap']} schools in year 1)")
+        for y in a.years:
+            rows.append((f"year {y.year}", f"base {dollars(y.base, True)}, total {dollars(y.units.sum() / a.scenario.scale, cents)}"))
+        rows.append(("off formula in final year", f"{s['off_formula_final_year']} schools (limits bind)"))
     width = max(len(k) for k, _ in rows)
     lines += [f"  {k:<{width}}  {v}" for k, v in rows]
     return lines

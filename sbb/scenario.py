@@ -15,10 +15,13 @@ import tomli_w
 
 from .problems import InputError, Problem, raise_if
 from .rounding import UNITS
+from .performance import Framework, load_framework
+from .theory import KEYS as THEORY_KEYS
+from .theory import Theory, parse_theory, theory_to_dict
 from .tomlfiles import Reader, parse_toml, read_toml
 from .weights import WeightTable, apply_overrides, load_weights
 
-TOP_KEYS = {"title", "description", "weights", "overrides", "funding", "hold_harmless"}
+TOP_KEYS = {"title", "description", "weights", "overrides", "funding", "hold_harmless", *THEORY_KEYS}
 MODES = ("budget_neutral", "fixed_base")
 
 
@@ -42,6 +45,9 @@ class Scenario:
     description: str = ""
     file: str = ""
     weights_ref: str = ""
+    theory: Theory = Theory()
+    framework: Framework | None = None
+    base_dir: str = "."
 
     @property
     def scale(self) -> int:
@@ -85,7 +91,18 @@ def scenario_from_dict(doc: dict[str, Any], file: str, base_dir: Path,
     r.only_keys(limits, {"max_loss_pct", "max_gain_pct"}, "hold_harmless")
     max_loss = r.number(limits, "max_loss_pct", "hold_harmless", required=False, maximum=100.0)
     max_gain = r.number(limits, "max_gain_pct", "hold_harmless", required=False)
+    theory = parse_theory(r, doc)
     problems = list(r.problems)
+    framework = None
+    if theory.framework:
+        try:
+            framework = load_framework(base_dir / theory.framework)
+        except InputError as err:
+            problems.extend(err.problems)
+    change = theory.enrollment_change
+    if change is not None and change.counts and not (base_dir / change.counts).is_file():
+        problems.append(Problem(file, None, "enrollment_change.counts", change.counts,
+                                f"a projected counts file; {base_dir / change.counts} does not exist"))
     if baseline is None and weights_ref:
         try:
             baseline = load_weights(base_dir / weights_ref)
@@ -105,7 +122,8 @@ def scenario_from_dict(doc: dict[str, Any], file: str, base_dir: Path,
     return Scenario(
         title=title, weights=weights, baseline=baseline, overrides=tuple(overrides.items()),
         mode=mode, budget=budget, rounding=rounding, max_loss_pct=max_loss, max_gain_pct=max_gain,
-        description=description, file=file, weights_ref=weights_ref,
+        description=description, file=file, weights_ref=weights_ref, theory=theory, framework=framework,
+        base_dir=str(base_dir),
     )
 
 
@@ -127,6 +145,7 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
     limits = {k: v for k, v in (("max_loss_pct", s.max_loss_pct), ("max_gain_pct", s.max_gain_pct)) if v is not None}
     if limits:
         doc["hold_harmless"] = limits
+    doc.update(theory_to_dict(s.theory))
     return doc
 
 

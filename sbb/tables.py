@@ -18,6 +18,9 @@ import pandas as pd
 from .problems import InputError, Problem
 
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq")
+# Only an empty cell is missing: words such as "None", "NA" or "null" are kept as typed (a sped level
+# of "None" is a value, not a blank).
+_AS_TYPED = {"keep_default_na": False, "na_values": [""]}
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> Table:
         if suffix in (".parquet", ".pq"):
             frame, first = pd.read_parquet(data), 1
         elif suffix in (".xlsx", ".xlsm"):
-            frame, first = pd.read_excel(data, dtype=str, engine="openpyxl"), 2
+            frame, first = pd.read_excel(data, dtype=str, engine="openpyxl", **_AS_TYPED), 2
         else:
             frame, first = _read_csv(data), 2
     except FileNotFoundError:
@@ -74,11 +77,11 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> Table:
 def _read_csv(data) -> pd.DataFrame:
     """CSV as text columns; the byte-order mark Excel writes is dropped."""
     try:
-        return pd.read_csv(data, dtype=str, encoding="utf-8-sig", engine="pyarrow")
+        return pd.read_csv(data, dtype=str, encoding="utf-8-sig", engine="pyarrow", **_AS_TYPED)
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError):
         if hasattr(data, "seek"):
             data.seek(0)
-        return pd.read_csv(data, dtype=str, encoding="utf-8-sig", skip_blank_lines=True)
+        return pd.read_csv(data, dtype=str, encoding="utf-8-sig", skip_blank_lines=True, **_AS_TYPED)
 
 
 def require_columns(table: Table, columns: list[str], what: str) -> list[Problem]:
