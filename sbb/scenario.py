@@ -92,6 +92,9 @@ def scenario_from_dict(doc: dict[str, Any], file: str, base_dir: Path,
     max_loss = r.number(limits, "max_loss_pct", "hold_harmless", required=False, maximum=100.0)
     max_gain = r.number(limits, "max_gain_pct", "hold_harmless", required=False)
     theory = parse_theory(r, doc)
+    for item, amount in theory.managed_foundation:
+        if rounding and abs(amount * UNITS[rounding] - round(amount * UNITS[rounding])) > 1e-6:
+            r.problem(f"managed_foundation.{item}", amount, f"an amount in whole {rounding}")
     problems = list(r.problems)
     framework = None
     if theory.framework:
@@ -167,7 +170,7 @@ def overrides_between(baseline: WeightTable, changed: WeightTable) -> dict[str, 
 
     da, db = baseline.to_dict(), changed.to_dict()
     for key in ("title", "source"):
-        da.pop(key), db.pop(key)
+        da.pop(key, None), db.pop(key, None)
     walk(da, db, "")
     return out
 

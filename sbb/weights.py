@@ -85,7 +85,7 @@ class WeightTable:
                 needs[n.name] = {"column": n.column, "levels": dict(zip(n.levels, n.weights))}
         out: dict[str, Any] = {
             "title": self.title,
-            "source": self.source,
+            **({"source": self.source} if self.source else {}),
             "base": {"per_weighted_pupil": self.base_per_weighted_pupil},
             "grade": dict(zip(GRADES, self.grade)),
             "needs": needs,
