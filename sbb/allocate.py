@@ -291,7 +291,7 @@ def _table(district, scenario, pupils, weighted, exact_need, fixed_parts, units,
     diff = units - formula_units
     allocation = _money(units, scale)
     with np.errstate(divide="ignore", invalid="ignore"):
-        delta = allocation - prior
+        delta = (units - np.floor(prior * scale + 0.5)) / scale  # exact in units, NaN for a new school
         return pd.DataFrame({
             "school_id": district.schools["school_id"].to_numpy(),
             "school_name": district.schools["school_name"].to_numpy(),
