@@ -27,7 +27,7 @@ from .counts import count_columns
 from .district import District
 from .limits import apply_limits, gains_cap, hold_harmless_floor
 from .problems import InputError, Problem
-from .rounding import round_each, round_to_total
+from .rounding import round_each, round_to_total, whole_unit_limits
 from .scenario import Scenario
 from .solve import BudgetInfeasible, solve_base
 from .theory import band_supplement_amount, discretionary_shares
@@ -142,13 +142,16 @@ def settle_year(weighted, fixed, prev, step, floor, cap, scale: int, *, pot_unit
     [floor, cap]; step is 1 for a school on the formula (and wherever prev is NaN). rho scales last
     year's amounts to this year's pot (1 in fixed-base mode), so a budget change is shared in
     proportion to last year's amounts rather than through the formula alone. With `pot_units` the
-    base is solved so the units add up to the pot; otherwise `base` is used.
+    base is solved so the units add up to the pot; otherwise `base` is used. The solve works on the
+    limits in whole units (floors rounded up, caps down), so a pot the rounded limits cannot meet is
+    reported as infeasible with its shortfall rather than failing later in the rounding.
     """
     rho = 1.0
     if pot_units is not None and step < 1.0 and np.nansum(prev) > 0:
         rho = (pot_units / scale) / float(np.nansum(prev))
     keep = np.where(np.isnan(prev), 0.0, (1.0 - step) * rho * np.nan_to_num(prev))
     slope, offset = step * weighted, step * fixed + keep
+    floor, cap = whole_unit_limits(floor, cap, scale)
     if pot_units is not None:
         base = solve_base(slope, offset, floor, cap, pot_units / scale)
         exact = apply_limits(base * slope + offset, floor, cap)
@@ -230,6 +233,7 @@ def _allocate(district: District, scenario: Scenario) -> Allocation:
         step = 1.0 / (n_years - year + 1)
         floor = hold_harmless_floor(prev, scenario.max_loss_pct)
         cap = gains_cap(prev, scenario.max_gain_pct)
+        floor, cap = whole_unit_limits(floor, cap, scale)
         try:
             base, units = settle_year(weighted, fixed, prev, step, floor, cap, scale, pot_units=pot_units,
                                       base=w.base_per_weighted_pupil)
@@ -291,7 +295,8 @@ def _table(district, scenario, pupils, weighted, exact_need, fixed_parts, units,
     diff = units - formula_units
     allocation = _money(units, scale)
     with np.errstate(divide="ignore", invalid="ignore"):
-        delta = (units - np.floor(prior * scale + 0.5)) / scale  # exact in units, NaN for a new school
+        # allocation - prior, worked in cents so it is exact to the cent (NaN for a new school)
+        delta = (units * (100 // scale) - np.floor(prior * 100 + 0.5)) / 100
         return pd.DataFrame({
             "school_id": district.schools["school_id"].to_numpy(),
             "school_name": district.schools["school_name"].to_numpy(),

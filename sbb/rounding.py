@@ -15,11 +15,26 @@ _EPS = 1e-6  # units; absorbs float noise such as 0.97 x 1,000,000 = 969999.9999
 
 
 def unit_bounds(floor: np.ndarray, cap: np.ndarray, scale: int) -> tuple[np.ndarray, np.ndarray]:
-    """Floors rounded up and caps rounded down, in integer units (int64; open sides at +-2**62)."""
+    """Floors rounded up and caps rounded down, in integer units (int64; open sides at +-2**62);
+    a cap never below its floor."""
     big = float(2 ** 62)
     lo = np.where(np.isfinite(floor), np.ceil(np.asarray(floor) * scale - _EPS), -big)
     hi = np.where(np.isfinite(cap), np.floor(np.asarray(cap) * scale + _EPS), big)
+    # A band narrower than one unit (no loss and no gain on a prior of $0.50) rounds to crossed
+    # limits; the floor wins, so no school is ever cut below its guarantee.
+    hi = np.maximum(hi, lo)
     return lo.astype(np.int64), hi.astype(np.int64)
+
+
+def whole_unit_limits(floor: np.ndarray, cap: np.ndarray, scale: int) -> tuple[np.ndarray, np.ndarray]:
+    """Floors rounded up and caps rounded down to the unit, in dollars (open sides stay infinite).
+
+    >>> [x.tolist() for x in whole_unit_limits(np.array([106.7, -np.inf]), np.array([113.3, np.inf]), 1)]
+    [[107.0, -inf], [113.0, inf]]
+    """
+    lo, hi = unit_bounds(floor, cap, scale)
+    return (np.where(np.isfinite(floor), lo / scale, -np.inf),
+            np.where(np.isfinite(cap), hi / scale, np.inf))
 
 
 def round_each(amounts: np.ndarray, floor: np.ndarray, cap: np.ndarray, scale: int = 1) -> np.ndarray:

@@ -56,20 +56,28 @@ def total_function(weighted: np.ndarray, fixed: np.ndarray, floor: np.ndarray, c
     const0 = (np.sum(np.where(has_floor, floor, 0.0)) + np.sum(np.where(~has_floor & ~flat, f, 0.0))
               + np.sum(np.where(flat, np.minimum(np.maximum(f, floor), cap), 0.0)))
     slope0 = np.sum(np.where(~has_floor & ~flat, w, 0.0))
+    # Schools on the line, counted in integers: where none are, the slope is exactly zero (summing
+    # +w and -w in floating point can leave 1e-15, which would hide an all-capped district).
+    on_line0 = int(np.sum(~has_floor & ~flat))
     at = np.concatenate([leave_floor[has_floor], reach_cap[has_cap]])
     d_const = np.concatenate([(f - floor)[has_floor], (cap - f)[has_cap]])
     d_slope = np.concatenate([w[has_floor], -w[has_cap]])
+    d_line = np.concatenate([np.ones(int(has_floor.sum()), np.int64), -np.ones(int(has_cap.sum()), np.int64)])
     order = np.argsort(at, kind="stable")
-    at, d_const, d_slope = at[order], d_const[order], d_slope[order]
+    at, d_const, d_slope, d_line = at[order], d_const[order], d_slope[order], d_line[order]
     before = at <= 0.0  # events left of b = 0 are already in effect at 0
     const_start = const0 + d_const[before].sum()
     slope_start = slope0 + d_slope[before].sum()
-    at, d_const, d_slope = at[~before], d_const[~before], d_slope[~before]
+    line_start = on_line0 + int(d_line[before].sum())
+    at, d_const, d_slope, d_line = at[~before], d_const[~before], d_slope[~before], d_line[~before]
     knots, starts = np.unique(at, return_index=True)
     seg_const = np.add.reduceat(d_const, starts) if len(at) else np.empty(0)
     seg_slope = np.add.reduceat(d_slope, starts) if len(at) else np.empty(0)
+    seg_line = np.add.reduceat(d_line, starts) if len(at) else np.empty(0, np.int64)
     const = const_start + np.concatenate([[0.0], np.cumsum(seg_const)])
     slope = slope_start + np.concatenate([[0.0], np.cumsum(seg_slope)])
+    on_line = line_start + np.concatenate([[0], np.cumsum(seg_line)])
+    slope = np.where(on_line > 0, np.maximum(slope, 0.0), 0.0)
     return Piecewise(np.concatenate([[0.0], knots]), const, slope)
 
 

@@ -103,8 +103,8 @@ def test_phase_in_without_limits_moves_half_way_then_arrives():
 def test_phase_in_with_a_floor_each_year_against_the_year_before():
     # Year 1: floors 0.95 x prior = 570 / 380. A's target 5b + 300 sits below 570 at the solution,
     # so A = 570, B = 430 = 5b + 200 -> b = 46 (A's target 530 < 570: the floor binds).
-    # Year 2: floors 0.95 x 570 = 541.5 / 0.95 x 430 = 408.5. A = ceil(541.5) = 542 in whole dollars,
-    # B = 1,000 - 542 = 458 (formula 10b with b = 45.85 -> 458.5, above B's floor).
+    # Year 2: floors 0.95 x 570 = 541.5 / 0.95 x 430 = 408.5, in whole dollars 542 / 409 (floors round
+    # up). A = 542, B = 1,000 - 542 = 458 = 10b -> b = 45.8, above B's floor.
     s = scenario(funding={"budget": 1000.0}, phase_in={"years": 2}, hold_harmless={"max_loss_pct": 5.0})
     a = allocate(district([10, 10], [600, 400]), s)
     t = a.table
@@ -112,8 +112,9 @@ def test_phase_in_with_a_floor_each_year_against_the_year_before():
     assert t["allocation_year_2"].tolist() == [542, 458]
     assert a.years[0].base == pytest.approx(46.0)
     off = a.off_formula()
-    assert off["school_id"].tolist() == ["A"]  # B's 458 is its formula amount (458.5 rounded to the pot)
-    assert off["gap"].tolist() == [542 - 459]  # A's formula rounds to 459 (458.5, halves up)
+    assert off["school_id"].tolist() == ["A"]  # B's 458 is its formula amount
+    assert a.years[1].base == pytest.approx(45.8)
+    assert off["gap"].tolist() == [542 - 458]  # A's formula is 10 x 45.8 = 458
 
 
 def test_phase_in_year_pots_tie_out_and_floors_hold_with_a_new_school():
