@@ -11,8 +11,9 @@ def dollars(x: float | None, cents: bool = False) -> str:
     """'$1,234,567' (or with cents); an em dash for a missing value."""
     if x is None or pd.isna(x):
         return "—"
-    sign = "-" if x < 0 else ""
-    return f"{sign}${abs(x):,.2f}" if cents else f"{sign}${abs(x):,.0f}"
+    text = f"{abs(x):,.2f}" if cents else f"{abs(x):,.0f}"
+    sign = "-" if x < 0 and text.strip("0.,") else ""  # no '-$0' for a loss that rounds to nothing
+    return f"{sign}${text}"
 
 
 def summary_lines(a: Allocation) -> list[str]:

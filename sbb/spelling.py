@@ -27,12 +27,21 @@ _NONE_WORDS = {"NONE", "NO", "N", "0", "FALSE"}
 
 
 def _key(value: object) -> str:
-    """Upper-case text with spaces, dashes, dots and underscores removed ('Pre-K' -> 'PREK')."""
+    """Upper-case text; in words, spaces, dashes, dots and underscores removed ('Pre-K' -> 'PREK').
+
+    Values without a letter keep their punctuation, so '-1', '1-2' and '0.5' stay unreadable rather
+    than turning into '1', '12' and '05'; '3.0' (a number written by a spreadsheet) reads as '3'.
+
+    >>> [_key(v) for v in ["Pre-K", "self contained", "-1", "1-2", "0.5", "3.0", 4.0]]
+    ['PREK', 'SELFCONTAINED', '-1', '1-2', '0.5', '3', '4']
+    """
     if isinstance(value, (bool, np.bool_)):
         return "1" if value else "0"
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         value = int(value)
     text = re.sub(r"^(\d+)\.0+$", r"\1", str(value).strip())
+    if not re.search(r"[A-Za-z]", text):
+        return text
     return re.sub(r"[\s\-_.]", "", text).upper()
 
 

@@ -250,9 +250,10 @@ def apply_overrides(table: WeightTable, overrides: dict[str, Any], file: str) ->
                 node[part] = copy.deepcopy(value)
             else:
                 node = node[part]
-    raise_if(problems)
-    try:
-        return weights_from_dict(doc, table.file)
+    try:  # validate the known keys' values even when some keys are unknown: report all at once
+        result = weights_from_dict(doc, table.file)
     except InputError as err:  # re-attribute to the scenario that made the change
-        raise InputError([Problem(file, p.row, f"overrides.{p.column}" if p.column else None, p.value, p.expected)
-                          for p in err.problems]) from None
+        problems += [Problem(file, p.row, f"overrides.{p.column}" if p.column else None, p.value, p.expected)
+                     for p in err.problems]
+    raise_if(problems)
+    return result
