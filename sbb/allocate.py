@@ -146,12 +146,22 @@ def settle_year(weighted, fixed, prev, step, floor, cap, scale: int, *, pot_unit
     limits in whole units (floors rounded up, caps down), so a pot the rounded limits cannot meet is
     reported as infeasible with its shortfall rather than failing later in the rounding.
     """
+    floor, cap = whole_unit_limits(floor, cap, scale)
+    return _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base)
+
+
+def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base) -> tuple[float, np.ndarray]:
+    """`settle_year` on limits already in whole units (rounding them again would change nothing)."""
     rho = 1.0
     if pot_units is not None and step < 1.0 and np.nansum(prev) > 0:
         rho = (pot_units / scale) / float(np.nansum(prev))
-    keep = np.where(np.isnan(prev), 0.0, (1.0 - step) * rho * np.nan_to_num(prev))
-    slope, offset = step * weighted, step * fixed + keep
-    floor, cap = whole_unit_limits(floor, cap, scale)
+    if step == 1.0:  # on the formula: nothing is kept from last year
+        slope, offset = weighted, fixed
+    else:
+        # a school with no prior year (new) has nothing to phase from: it is on the formula at once
+        step = np.where(np.isnan(prev), 1.0, step)
+        keep = np.where(np.isnan(prev), 0.0, (1.0 - step) * rho * np.nan_to_num(prev))
+        slope, offset = step * weighted, step * fixed + keep
     if pot_units is not None:
         base = solve_base(slope, offset, floor, cap, pot_units / scale)
         exact = apply_limits(base * slope + offset, floor, cap)
@@ -172,10 +182,10 @@ def _bands(district: District, scenario: Scenario, column: str) -> pd.Series:
     return district.schools[column].astype("string").str.strip()
 
 
-def _pot_units(district: District, scenario: Scenario) -> tuple[int, int]:
+def _pot_units(prior: np.ndarray, scenario: Scenario) -> tuple[int, int]:
     """(whole budget, pot for the formula) in integer units; the managed foundation comes off the top."""
     scale = scenario.scale
-    budget = round(scenario.budget * scale) if scenario.budget is not None else default_pot(district.prior, scale)
+    budget = round(scenario.budget * scale) if scenario.budget is not None else default_pot(prior, scale)
     pot = budget - round(scenario.theory.managed_total * scale)
     if pot < 0:
         raise InputError([Problem(scenario.file or scenario.title, None, "managed_foundation",
@@ -205,10 +215,37 @@ def allocate(district: District, scenario: Scenario) -> Allocation:
     return projected
 
 
-def _allocate(district: District, scenario: Scenario) -> Allocation:
+@dataclass(frozen=True)
+class Units:
+    """The numbers of one scenario on one district's counts, before any table is built.
+
+    Arrays have one entry per school: `pupils`, `weighted` (weighted pupils), `need_weighted` (the
+    part added by needs), `fixed_parts` (dollars by kind: foundation, small school, band supplement).
+    `budget_units` and `pot_units` are integer units (None in fixed-base mode); `years` holds each
+    settled year (allocation units and formula units per school).
+    """
+
+    pupils: np.ndarray
+    weighted: np.ndarray
+    need_weighted: np.ndarray
+    fixed_parts: dict[str, np.ndarray]
+    budget_units: int | None
+    pot_units: int | None
+    years: tuple[YearResult, ...]
+
+
+def allocation_units(matrix: np.ndarray, prior: np.ndarray, scenario: Scenario,
+                     bands: pd.Series | None = None) -> Units:
+    """The numeric core of `allocate`: counts in (schools x `count_columns(scenario.weights)`), prior
+    allocations in dollars (NaN for a new school), integer allocation units out.
+
+    Weighted enrollment, fixed amounts, hold-harmless limits, the exact budget-neutral solve and the
+    rounding to whole units, year by year for a phase-in. `bands` (performance band per school) is
+    needed only when the scenario has a band supplement. This is what a slider move recomputes;
+    `allocate` builds the table from it. Raises `InputError` for an impossible budget.
+    """
     w, theory, scale = scenario.weights, scenario.theory, scenario.scale
-    matrix = district.matrix(count_columns(w))
-    prior = district.prior
+    prior = np.asarray(prior, dtype=float)
     pupils = fm.enrollment(matrix)
     grade_w = fm.grade_weighted(matrix, w)
     need_w = fm.need_weighted(matrix, w)
@@ -219,13 +256,12 @@ def _allocate(district: District, scenario: Scenario) -> Allocation:
         "band_supplement_amount": np.zeros(len(pupils)),
     }
     if theory.band_supplement is not None:
-        bands = _bands(district, scenario, theory.band_supplement.column)
         fixed_parts["band_supplement_amount"] = band_supplement_amount(bands, pupils, theory.band_supplement)
     fixed = sum(fixed_parts.values())
 
     budget_units = pot_units = None
     if scenario.mode == "budget_neutral":
-        budget_units, pot_units = _pot_units(district, scenario)
+        budget_units, pot_units = _pot_units(prior, scenario)
     n_years = theory.phase_in_years or 1
     years: list[YearResult] = []
     prev = prior
@@ -235,8 +271,8 @@ def _allocate(district: District, scenario: Scenario) -> Allocation:
         cap = gains_cap(prev, scenario.max_gain_pct)
         floor, cap = whole_unit_limits(floor, cap, scale)
         try:
-            base, units = settle_year(weighted, fixed, prev, step, floor, cap, scale, pot_units=pot_units,
-                                      base=w.base_per_weighted_pupil)
+            base, units = _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units,
+                                  w.base_per_weighted_pupil)
         except BudgetInfeasible as exc:
             when = f" (phase-in year {year})" if n_years > 1 else ""
             raise InputError([Problem(scenario.file or scenario.title, None, "funding.budget",
@@ -245,13 +281,22 @@ def _allocate(district: District, scenario: Scenario) -> Allocation:
         on_formula = (np.isnan(prev) | (step == 1.0)) & (exact_formula >= floor) & (exact_formula <= cap)
         formula_units = np.where(on_formula, units, np.floor(exact_formula * scale + 0.5).astype(np.int64))
         years.append(YearResult(year, base, None if pot_units is None else pot_units / scale, units, formula_units))
-        if year == 1:
-            first = (base, units, formula_units)
         prev = units / scale
+    return Units(pupils, weighted, need_w, fixed_parts, budget_units, pot_units, tuple(years))
 
-    base, units, formula_units = first
-    table = _table(district, scenario, pupils, weighted, base * need_w, fixed_parts, units, formula_units)
-    if n_years > 1:
+
+def _allocate(district: District, scenario: Scenario) -> Allocation:
+    w, theory, scale = scenario.weights, scenario.theory, scenario.scale
+    bands = None
+    if theory.band_supplement is not None:
+        bands = _bands(district, scenario, theory.band_supplement.column)
+    core = allocation_units(district.matrix(count_columns(w)), district.prior, scenario, bands)
+    years, pot_units, budget_units = core.years, core.pot_units, core.budget_units
+    first = years[0]
+    base, units, formula_units = first.base, first.units, first.formula_units
+    table = _table(district, scenario, core.pupils, core.weighted, base * core.need_weighted, core.fixed_parts,
+                   units, formula_units)
+    if len(years) > 1:
         for y in years:
             table[f"allocation_year_{y.year}"] = _money(y.units, scale)
     if theory.autonomy is not None:
@@ -298,8 +343,8 @@ def _table(district, scenario, pupils, weighted, exact_need, fixed_parts, units,
         # allocation - prior, worked in cents so it is exact to the cent (NaN for a new school)
         delta = (units * (100 // scale) - np.floor(prior * 100 + 0.5)) / 100
         return pd.DataFrame({
-            "school_id": district.schools["school_id"].to_numpy(),
-            "school_name": district.schools["school_name"].to_numpy(),
+            "school_id": district.schools["school_id"].array,  # the text as stored: no conversion
+            "school_name": district.schools["school_name"].array,
             "enrollment": pupils,
             "weighted_enrollment": weighted,
             "base_amount": _money(base_units, scale),

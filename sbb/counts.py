@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from .problems import InputError, Problem, shown
 from .schools import pandera_problems
@@ -31,8 +30,10 @@ def count_columns(weights: WeightTable) -> list[str]:
     return columns
 
 
-def _code_schema(codes: dict[str, str]) -> pa.DataFrameSchema:
-    """Every code must be >= 0; the message says what was expected in that column."""
+def _code_schema(codes: dict[str, str]):
+    """Every code must be >= 0; the message says what was expected in that column (a pandera schema)."""
+    import pandera.pandas as pa
+
     return pa.DataFrameSchema(
         {c: pa.Column(checks=pa.Check.ge(0, error=msg)) for c, msg in codes.items()}
     )
@@ -42,7 +43,8 @@ def reduce_roster(table: Table, schools: pd.DataFrame, weights: WeightTable) -> 
     """Counts per school (rows in `schools` order, indexed by school_id) and category, from a roster.
 
     Raises `InputError` listing every bad row: unknown school, unreadable grade, flag or level,
-    duplicate or blank student id.
+    duplicate or blank student id. Each column is factorised first, so spellings are read and
+    school ids looked up once per distinct value, then broadcast to the rows as integer codes.
     """
     frame = table.frame
     needs = [n.column for n in weights.needs]
@@ -50,7 +52,7 @@ def reduce_roster(table: Table, schools: pd.DataFrame, weights: WeightTable) -> 
     if problems:
         raise InputError(problems)
     ids = pd.Index(schools["school_id"])
-    school = ids.get_indexer(frame["school_id"].astype("string").str.strip())
+    school = school_codes(frame["school_id"], ids)
     codes = {"school_id": school, "grade": grade_codes(frame["grade"])}
     expected = {"school_id": "a school_id listed in the schools file",
                 "grade": "a grade: PK (Pre-K), K (KG), 1-12 (01-12)"}
@@ -61,16 +63,31 @@ def reduce_roster(table: Table, schools: pd.DataFrame, weights: WeightTable) -> 
         else:
             codes[need.column] = level_codes(frame[need.column], need.levels)
             expected[need.column] = "one of: none, " + ", ".join(need.levels)
-    code_frame = pd.DataFrame(codes, index=frame.index)
     problems = []
-    try:
-        _code_schema(expected).validate(code_frame, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        problems += pandera_problems(table, err, frame)
+    if any(bool((c < 0).any()) for c in codes.values()):
+        # The schema states the rule (every code >= 0) and lists every failing row and column; it
+        # runs only when a code is bad, so a clean roster does not pay for pandera.
+        import pandera.pandas as pa
+
+        code_frame = pd.DataFrame(codes, index=frame.index)
+        try:
+            _code_schema(expected).validate(code_frame, lazy=True)
+        except pa.errors.SchemaErrors as err:
+            problems += pandera_problems(table, err, frame)
     problems += _student_id_problems(table)
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
     return _tally(school, codes, weights, ids)
+
+
+def school_codes(column: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Position in `ids` of each row's school id (surrounding spaces ignored); -1 where unknown or blank.
+
+    Each distinct value is stripped and looked up once.
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    where = ids.get_indexer(pd.Series(uniques).astype("string").str.strip())
+    return np.append(where, -1).astype(np.int32)[codes]  # last slot: missing values
 
 
 def _student_id_problems(table: Table) -> list[Problem]:
@@ -79,6 +96,8 @@ def _student_id_problems(table: Table) -> list[Problem]:
         return []
     ids = table.frame["student_id"].astype("string").str.strip()
     bad = ids.isna() | (ids == "")
+    if not bad.any() and _surely_distinct(ids):  # the usual case: no row lists to build
+        return []
     dup = ids.duplicated(keep=False) & ~bad
     out = [Problem(table.name, table.row(i), "student_id", "", "a student id; it is blank")
            for i in np.flatnonzero(bad.to_numpy())]
@@ -87,15 +106,53 @@ def _student_id_problems(table: Table) -> list[Problem]:
     return out
 
 
+def _surely_distinct(ids: pd.Series) -> bool:
+    """True when no two values of a text column without blanks are equal; False means "maybe not".
+
+    Student ids are usually fixed-width codes. Then each id's bytes are read as 64-bit words and
+    folded into one number (exactly the id when it has at most 8 bytes); equal ids give equal
+    numbers, so distinct numbers (one sort of integers) prove distinct ids. Otherwise, or when two
+    numbers collide, this falls back to hashing the text (`Series.is_unique`).
+    """
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(ids.array)
+    except (TypeError, ValueError, pa.ArrowException):
+        return bool(ids.is_unique)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    n = len(arr)
+    if n == 0 or arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return bool(ids.is_unique)
+    _, offsets, data = arr.buffers()
+    offsets = np.frombuffer(offsets, np.int64 if pa.types.is_large_string(arr.type) else np.int32)
+    offsets = offsets[arr.offset: arr.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or not (np.diff(offsets) == width).all():
+        return bool(ids.is_unique)
+    text = np.frombuffer(data, np.uint8)[offsets[0]: offsets[-1]].reshape(n, width)
+    padded = np.zeros((n, -(-width // 8) * 8), np.uint8)
+    padded[:, :width] = text
+    words = padded.view(np.uint64)
+    key = words[:, 0].copy()
+    for j in range(1, words.shape[1]):  # wrap-around arithmetic: a fold, not an exact key
+        key *= np.uint64(0x9E3779B97F4A7C15)
+        key += words[:, j]
+    key.sort()
+    if not (key[1:] == key[:-1]).any():
+        return True
+    return bool(ids.is_unique)
+
+
 def _tally(school: np.ndarray, codes: dict[str, np.ndarray], weights: WeightTable, ids: pd.Index) -> pd.DataFrame:
     """bincount the validated codes into the schools x categories matrix."""
     n = len(ids)
     school = school.astype(np.int64)
     blocks = [np.bincount(school * len(GRADES) + codes["grade"], minlength=n * len(GRADES)).reshape(n, -1)]
     for need in weights.needs:
-        c = codes[need.column].astype(np.int64)
-        if isinstance(need, FlagNeed):
-            blocks.append(np.bincount(school, weights=c, minlength=n).astype(np.int64)[:, None])
+        c = codes[need.column]
+        if isinstance(need, FlagNeed):  # codes are 0 / 1: count the flagged rows' schools
+            blocks.append(np.bincount(school[c == 1], minlength=n)[:, None])
         else:
             k = len(need.levels) + 1
             blocks.append(np.bincount(school * k + c, minlength=n * k).reshape(n, k)[:, 1:])

@@ -46,10 +46,12 @@ class District:
 Source = str | Path | tuple[str, bytes]
 
 
-def _table(source: Source) -> Table:
+def _table(source: Source, compact: bool = False) -> Table:
+    """Read a path or a (file name, bytes) upload; `compact` for a roster (see `sbb.tables`)."""
+    options = {"compact": True, "plain": ("student_id",)} if compact else {}
     if isinstance(source, tuple):
-        return read_table(source[1], source[0])
-    return read_table(source)
+        return read_table(source[1], source[0], **options)
+    return read_table(source, **options)
 
 
 def load_district(schools: Source, weights: WeightTable, roster: Source | None = None,
@@ -70,7 +72,7 @@ def load_district(schools: Source, weights: WeightTable, roster: Source | None =
         problems.extend(err.problems)
         school_frame = _readable_ids(schools)
     try:
-        table = _table(roster if roster is not None else counts)
+        table = _table(roster if roster is not None else counts, compact=roster is not None)
         if school_frame is not None:
             reducer = reduce_roster if roster is not None else read_counts
             count_frame = reducer(table, school_frame, weights)

@@ -56,7 +56,6 @@ def round_to_total(amounts: np.ndarray, floor: np.ndarray, cap: np.ndarray, tota
     exact = np.asarray(amounts, dtype=float) * scale
     units = np.clip(np.floor(exact + _EPS).astype(np.int64), lo, hi)
     left = int(total_units - units.sum())
-    position = np.arange(len(units))
     while left != 0:
         step = 1 if left > 0 else -1
         room = (units < hi) if step > 0 else (units > lo)
@@ -64,8 +63,20 @@ def round_to_total(amounts: np.ndarray, floor: np.ndarray, cap: np.ndarray, tota
             raise ValueError(f"cannot place {abs(left)} unit(s) of rounding within the limits")
         remainder = exact - units
         # most-deserving first: largest remainder when adding, smallest when taking away
-        order = np.lexsort((position, -remainder * step))
-        chosen = order[room[order]][: abs(left)]
+        chosen = _first(-remainder * step, np.flatnonzero(room), abs(left))
         units[chosen] += step
         left -= step * len(chosen)
     return units
+
+
+def _first(key: np.ndarray, candidates: np.ndarray, count: int) -> np.ndarray:
+    """The `count` candidates with the smallest `key`, ties to the lower position: the first `count`
+    of the candidates sorted by (key, position), found by selection (O(n)) instead of a full sort."""
+    if count >= len(candidates):
+        return candidates
+    keys = key[candidates]
+    if np.isnan(keys).any():  # no order to select by: sort as before
+        return candidates[np.lexsort((candidates, keys))][:count]
+    kth = np.partition(keys, count - 1)[count - 1]
+    below = candidates[keys < kth]
+    return np.concatenate([below, candidates[keys == kth][: count - len(below)]])

@@ -47,38 +47,60 @@ def total_function(weighted: np.ndarray, fixed: np.ndarray, floor: np.ndarray, c
     floor = np.asarray(floor, dtype=float)
     cap = np.asarray(cap, dtype=float)
     flat = w <= 0
-    has_floor = np.isfinite(floor) & ~flat
-    has_cap = np.isfinite(cap) & ~flat
-    with np.errstate(divide="ignore", invalid="ignore"):
-        leave_floor = np.where(has_floor, (floor - f) / np.where(flat, 1.0, w), -np.inf)
-        reach_cap = np.where(has_cap, (cap - f) / np.where(flat, 1.0, w), np.inf)
+    any_flat = bool(flat.any())  # a school without pupils: usually none
+    has_floor = np.isfinite(floor) & ~flat if any_flat else np.isfinite(floor)
+    has_cap = np.isfinite(cap) & ~flat if any_flat else np.isfinite(cap)
+    line = ~has_floor & ~flat if any_flat else ~has_floor
     # At b = -inf every school with a floor sits on it; schools without one are on the line.
-    const0 = (np.sum(np.where(has_floor, floor, 0.0)) + np.sum(np.where(~has_floor & ~flat, f, 0.0))
-              + np.sum(np.where(flat, np.minimum(np.maximum(f, floor), cap), 0.0)))
-    slope0 = np.sum(np.where(~has_floor & ~flat, w, 0.0))
+    flat_total = np.sum(np.where(flat, np.minimum(np.maximum(f, floor), cap), 0.0)) if any_flat else 0.0
+    const0 = np.sum(np.where(has_floor, floor, 0.0)) + np.sum(np.where(line, f, 0.0)) + flat_total
+    slope0 = np.sum(np.where(line, w, 0.0))
     # Schools on the line, counted in integers: where none are, the slope is exactly zero (summing
     # +w and -w in floating point can leave 1e-15, which would hide an all-capped district).
-    on_line0 = int(np.sum(~has_floor & ~flat))
-    at = np.concatenate([leave_floor[has_floor], reach_cap[has_cap]])
-    d_const = np.concatenate([(f - floor)[has_floor], (cap - f)[has_cap]])
-    d_slope = np.concatenate([w[has_floor], -w[has_cap]])
-    d_line = np.concatenate([np.ones(int(has_floor.sum()), np.int64), -np.ones(int(has_cap.sum()), np.int64)])
-    order = np.argsort(at, kind="stable")
-    at, d_const, d_slope, d_line = at[order], d_const[order], d_slope[order], d_line[order]
+    on_line0 = int(np.count_nonzero(line))
+    w_floor, f_floor, w_cap, f_cap = w[has_floor], f[has_floor], w[has_cap], f[has_cap]
+    floors, caps = floor[has_floor], cap[has_cap]
+    n_floor = len(floors)
+    # One event per limit: where a school leaves its floor (+1 on the line) or reaches its cap (-1).
+    at = np.concatenate([(floors - f_floor) / w_floor, (caps - f_cap) / w_cap])
+    events = np.empty((3, len(at)))  # rows: change of T's constant, of its slope, of schools on the line
+    events[0, :n_floor], events[0, n_floor:] = f_floor - floors, caps - f_cap
+    events[1, :n_floor], events[1, n_floor:] = w_floor, -w_cap
+    events[2, :n_floor], events[2, n_floor:] = 1.0, -1.0
+    order = _stable_order(at)
+    at, events = at[order], np.take(events, order, axis=1)
     before = at <= 0.0  # events left of b = 0 are already in effect at 0
-    const_start = const0 + d_const[before].sum()
-    slope_start = slope0 + d_slope[before].sum()
-    line_start = on_line0 + int(d_line[before].sum())
-    at, d_const, d_slope, d_line = at[~before], d_const[~before], d_slope[~before], d_line[~before]
-    knots, starts = np.unique(at, return_index=True)
-    seg_const = np.add.reduceat(d_const, starts) if len(at) else np.empty(0)
-    seg_slope = np.add.reduceat(d_slope, starts) if len(at) else np.empty(0)
-    seg_line = np.add.reduceat(d_line, starts) if len(at) else np.empty(0, np.int64)
-    const = const_start + np.concatenate([[0.0], np.cumsum(seg_const)])
-    slope = slope_start + np.concatenate([[0.0], np.cumsum(seg_slope)])
-    on_line = line_start + np.concatenate([[0], np.cumsum(seg_line)])
+    if before.any():
+        const_start = const0 + events[0, before].sum()
+        slope_start = slope0 + events[1, before].sum()
+        line_start = on_line0 + int(events[2, before].sum())
+        at, events = at[~before], events[:, ~before]
+    else:  # (adding the empty sums, exactly as above)
+        const_start, slope_start, line_start = const0 + 0.0, slope0 + 0.0, on_line0
+    # `at` is sorted: each run of equal breakpoints is one knot, starting where the value changes
+    if len(at):
+        starts = np.flatnonzero(np.concatenate([[True], at[1:] != at[:-1]]))
+        # (with no tied breakpoints every knot is one event and the per-knot sums are the events)
+        per_knot = events if len(starts) == len(at) else np.add.reduceat(events, starts, axis=1)
+        running = np.cumsum(per_knot, axis=1)
+        knots = at[starts]
+    else:
+        running, knots = np.empty((3, 0)), np.empty(0)
+    const = const_start + np.concatenate([[0.0], running[0]])
+    slope = slope_start + np.concatenate([[0.0], running[1]])
+    on_line = line_start + np.concatenate([[0.0], running[2]])  # whole numbers, exact in floating point
     slope = np.where(on_line > 0, np.maximum(slope, 0.0), 0.0)
     return Piecewise(np.concatenate([[0.0], knots]), const, slope)
+
+
+def _stable_order(values: np.ndarray) -> np.ndarray:
+    """The stable ascending order of `values` (ties keep their positions). When no two values are
+    equal every sort gives this order, so the faster unstable sort is used and checked."""
+    order = np.argsort(values)
+    ranked = values[order]
+    if np.isnan(ranked).any() or (ranked[1:] == ranked[:-1]).any():
+        return np.argsort(values, kind="stable")
+    return order
 
 
 def solve_base(weighted, fixed, floor, cap, pot: float) -> float:

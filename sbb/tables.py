@@ -4,6 +4,11 @@ CSV is read as text (Excel's "CSV UTF-8" byte-order mark and CRLF line ends are 
 validators see exactly what the user typed. Headers are matched loosely: surrounding spaces and case
 are ignored ("School ID" and "school_id" are the same column). A file that cannot be read as a table
 raises `InputError` naming it.
+
+A large table (a student roster) can be read `compact`: its text columns are dictionary-encoded as
+they are read (pandas categoricals: each distinct spelling stored once, one small integer code per
+row), except the columns named in `plain` (such as student ids, where every value is distinct). The
+values are the same as in a plain read; only their storage differs.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from .problems import InputError, Problem
 
@@ -41,8 +47,13 @@ def clean_header(name: object) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).strip().lstrip("\ufeff")).lower()
 
 
-def read_table(source: str | Path | bytes, name: str | None = None) -> Table:
-    """Read a CSV, XLSX or Parquet table from a path, or from bytes with its file `name`."""
+def read_table(source: str | Path | bytes, name: str | None = None, *, compact: bool = False,
+               plain: tuple[str, ...] = ()) -> Table:
+    """Read a CSV, XLSX or Parquet table from a path, or from bytes with its file `name`.
+
+    With `compact`, CSV and Parquet text columns come back as categoricals, except the columns whose
+    cleaned header is in `plain` (see the module docstring).
+    """
     label = name or str(source)
     suffix = Path(label).suffix.lower()
     if suffix not in SUFFIXES:
@@ -50,11 +61,12 @@ def read_table(source: str | Path | bytes, name: str | None = None) -> Table:
     data = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
         if suffix in (".parquet", ".pq"):
-            frame, first = pd.read_parquet(data), 1
+            frame, first = (_read_parquet_compact(data, plain) if compact else pd.read_parquet(data)), 1
         elif suffix in (".xlsx", ".xlsm"):
             frame, first = pd.read_excel(data, dtype=str, engine="openpyxl", **_AS_TYPED), 2
         else:
-            frame, first = _read_csv(data), 2
+            frame = _read_csv_compact(data, plain) if compact else None
+            frame, first = (_read_csv(data) if frame is None else frame), 2
     except FileNotFoundError:
         raise InputError([Problem(label, None, None, None, "the file does not exist")]) from None
     except pd.errors.EmptyDataError:
@@ -82,6 +94,51 @@ def _read_csv(data) -> pd.DataFrame:
         if hasattr(data, "seek"):
             data.seek(0)
         return pd.read_csv(data, dtype=str, encoding="utf-8-sig", skip_blank_lines=True, **_AS_TYPED)
+
+
+def _read_csv_compact(data, plain: tuple[str, ...]) -> pd.DataFrame | None:
+    """CSV read by pyarrow as text, then dictionary-encoded column by column; None when the file needs
+    the general reader (unreadable by pyarrow, blank or repeated headers), which then reports it."""
+    import pyarrow.csv as pacsv
+
+    options = pacsv.ConvertOptions(default_column_type=pa.string(), null_values=[""], strings_can_be_null=True)
+    try:
+        table = pacsv.read_csv(data, convert_options=options)
+    except Exception:  # noqa: BLE001 - the general reader reads it or names the problem
+        table = None
+    if hasattr(data, "seek"):
+        data.seek(0)
+    names = [] if table is None else table.column_names
+    if table is None or "" in names or len(set(names)) < len(names):
+        return None
+    return _compact_frame(table, plain)
+
+
+def _read_parquet_compact(data, plain: tuple[str, ...]) -> pd.DataFrame:
+    """Parquet with its text columns read straight into dictionaries (Parquet stores them that way)."""
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(data)
+    except Exception:  # noqa: BLE001 - the general reader names the problem
+        schema = []
+    if hasattr(data, "seek"):
+        data.seek(0)
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    return pd.read_parquet(data, read_dictionary=[c for c in text if clean_header(c) not in plain])
+
+
+def _compact_frame(table: pa.Table, plain: tuple[str, ...]) -> pd.DataFrame:
+    """An Arrow table as a DataFrame: text columns as categoricals, except `plain` ones (pandas text)."""
+    columns = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            if clean_header(name) not in plain:
+                column = column.dictionary_encode()
+        columns[name] = column.to_pandas()
+        table = table.drop_columns([name])  # free each column's text as soon as it is converted
+    return pd.DataFrame(columns, copy=False)
 
 
 def require_columns(table: Table, columns: list[str], what: str) -> list[Problem]:

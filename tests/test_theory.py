@@ -235,3 +235,16 @@ def test_any_mix_ties_out_floors_hold_autonomy_adds_up(pupils, data, years, loss
         prev = now.astype(float)
     assert (t["discretionary_amount"] + t["directed_amount"] == t["allocation"]).all()
     assert (t["formula_amount"] + t["hold_harmless_adjustment"] + t["cap_adjustment"] == t["allocation"]).all()
+
+
+def test_new_school_in_a_phase_in_gets_its_formula_from_year_one():
+    # 2-year phase-in, budget 1,000; A: 10 pupils, prior 600; B: 10 pupils, new (no prior).
+    # Year 1, step 1/2, rho = 1,000 / 600: A = 1/2 x 10b + 1/2 x rho x 600 = 5b + 500; B has nothing
+    # to phase from, so B = 10b. 15b + 500 = 1,000 -> b = 33.33; A = 666.67, B = 333.33; whole
+    # dollars 666 + 333 = 999, the last dollar to the larger remainder (A): 667 / 333.
+    # Year 2 (on the formula): 20b = 1,000 -> b = 50, A = B = 500.
+    s = scenario(funding={"budget": 1000.0}, phase_in={"years": 2})
+    a = allocate(district([10, 10], [600, np.nan]), s)
+    assert a.years[0].base == pytest.approx(100 / 3)
+    assert a.table["allocation_year_1"].tolist() == [667, 333]
+    assert a.table["allocation_year_2"].tolist() == [500, 500]
