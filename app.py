@@ -1,13 +1,11 @@
-"""Streamlit app: the sample district's allocation under the baseline scenario (first page)."""
+"""Streamlit app: the student-based budgeting simulator.
 
-import streamlit as st
+    streamlit run app.py                       # the shipped sample district
+    streamlit run app.py -- --schools S (--roster R | --counts C) --scenario F
 
-from sbb import allocate, load_district, load_scenario
-from sbb.report import allocation_frame
+The page is described in `sbb/ui/page.py`; the model lives in `sbb/`.
+"""
 
-st.set_page_config(page_title="Student-based budgeting simulator", layout="wide")
-scenario = load_scenario("scenarios/baseline.toml")
-district = load_district("sample_data/schools.csv", scenario.weights, roster="sample_data/roster.csv")
-result = allocate(district, scenario)
-st.title(scenario.title)
-st.dataframe(allocation_frame(result), hide_index=True)
+from sbb.ui.page import main
+
+main()
