@@ -94,10 +94,10 @@ def _student_id_problems(table: Table) -> list[Problem]:
     """Blank or repeated student ids, when the roster has a student_id column."""
     if "student_id" not in table.frame:
         return []
+    if _surely_distinct(table.frame["student_id"]):  # the usual case: no row lists to build
+        return []
     ids = table.frame["student_id"].astype("string").str.strip()
     bad = ids.isna() | (ids == "")
-    if not bad.any() and _surely_distinct(ids):  # the usual case: no row lists to build
-        return []
     dup = ids.duplicated(keep=False) & ~bad
     out = [Problem(table.name, table.row(i), "student_id", "", "a student id; it is blank")
            for i in np.flatnonzero(bad.to_numpy())]
@@ -107,30 +107,39 @@ def _student_id_problems(table: Table) -> list[Problem]:
 
 
 def _surely_distinct(ids: pd.Series) -> bool:
-    """True when no two values of a text column without blanks are equal; False means "maybe not".
+    """True when every id is present, not blank and different from every other id once surrounding
+    spaces are ignored; False means "maybe not" (the caller then checks row by row).
 
-    Student ids are usually fixed-width codes. Then each id's bytes are read as 64-bit words and
-    folded into one number (exactly the id when it has at most 8 bytes); equal ids give equal
-    numbers, so distinct numbers (one sort of integers) prove distinct ids. Otherwise, or when two
-    numbers collide, this falls back to hashing the text (`Series.is_unique`).
+    Student ids are usually fixed-width codes such as P00012345. When every id has the same number
+    of bytes and starts and ends with a visible ASCII character (so stripping changes nothing), each
+    id's bytes are read as 64-bit words and folded into one number (exactly the id when it has at
+    most 8 bytes). Equal ids give equal numbers, so distinct numbers (one sort of integers) prove
+    distinct ids.
+
+    >>> [_surely_distinct(pd.Series(v, dtype="string")) for v in (["P000000001", "P000000002"],
+    ...  ["P000000001", "P000000001"], ["A1", "B2", "A1"], ["A1", "B22"], [" A1", "A1 "])]
+    [True, False, False, False, False]
     """
     import pyarrow as pa
 
     try:
         arr = pa.array(ids.array)
     except (TypeError, ValueError, pa.ArrowException):
-        return bool(ids.is_unique)
+        return False
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     n = len(arr)
     if n == 0 or arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return bool(ids.is_unique)
+        return False
     _, offsets, data = arr.buffers()
     offsets = np.frombuffer(offsets, np.int64 if pa.types.is_large_string(arr.type) else np.int32)
     offsets = offsets[arr.offset: arr.offset + n + 1]
     width = int(offsets[1] - offsets[0])
     if width == 0 or not (np.diff(offsets) == width).all():
-        return bool(ids.is_unique)
+        return False
     text = np.frombuffer(data, np.uint8)[offsets[0]: offsets[-1]].reshape(n, width)
+    ends = text[:, [0, -1]]
+    if ((ends < 0x21) | (ends > 0x7E)).any():  # a space or a non-ASCII character at either end
+        return False
     padded = np.zeros((n, -(-width // 8) * 8), np.uint8)
     padded[:, :width] = text
     words = padded.view(np.uint64)
@@ -139,9 +148,7 @@ def _surely_distinct(ids: pd.Series) -> bool:
         key *= np.uint64(0x9E3779B97F4A7C15)
         key += words[:, j]
     key.sort()
-    if not (key[1:] == key[:-1]).any():
-        return True
-    return bool(ids.is_unique)
+    return not (key[1:] == key[:-1]).any()
 
 
 def _tally(school: np.ndarray, codes: dict[str, np.ndarray], weights: WeightTable, ids: pd.Index) -> pd.DataFrame:

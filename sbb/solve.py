@@ -95,7 +95,11 @@ def total_function(weighted: np.ndarray, fixed: np.ndarray, floor: np.ndarray, c
 
 def _stable_order(values: np.ndarray) -> np.ndarray:
     """The stable ascending order of `values` (ties keep their positions). When no two values are
-    equal every sort gives this order, so the faster unstable sort is used and checked."""
+    equal every sort gives this order, so the faster unstable sort is used and checked.
+
+    >>> _stable_order(np.array([3.0, 1.0, 2.0, 1.0])).tolist()
+    [1, 3, 2, 0]
+    """
     order = np.argsort(values)
     ranked = values[order]
     if np.isnan(ranked).any() or (ranked[1:] == ranked[:-1]).any():
