@@ -49,6 +49,8 @@ def reduce_roster(table: Table, schools: pd.DataFrame, weights: WeightTable) -> 
     frame = table.frame
     needs = [n.column for n in weights.needs]
     problems = require_columns(table, ["school_id", "grade", *needs], "one row per student")
+    if not problems and len(frame) == 0:
+        problems = [Problem(table.name, None, None, None, "at least one student row; the file has only a header")]
     if problems:
         raise InputError(problems)
     ids = pd.Index(schools["school_id"])
@@ -188,9 +190,11 @@ def read_counts(table: Table, schools: pd.DataFrame, weights: WeightTable) -> pd
     for i in np.flatnonzero(sid.duplicated().to_numpy()):
         problems.append(Problem(table.name, table.row(i), "school_id", shown(sid.iloc[i]), "each school once"))
     values = {}
+    unreadable = np.zeros(len(frame), dtype=bool)  # a row with a refused count is not checked further
     for c in wanted:
         number = pd.to_numeric(frame[c].astype("string").str.strip().str.replace(",", ""), errors="coerce")
         bad = number.isna() | (number < 0) | (number % 1 != 0)
+        unreadable |= bad.to_numpy()
         for i in np.flatnonzero(bad.to_numpy()):
             problems.append(Problem(table.name, table.row(i), c, shown(frame[c].iloc[i]), "a whole number of pupils, 0 or more"))
         values[c] = number.fillna(0).to_numpy(dtype=np.int64)
@@ -199,7 +203,7 @@ def read_counts(table: Table, schools: pd.DataFrame, weights: WeightTable) -> pd
     col = len(GRADES)
     for need in weights.needs:
         width = 1 if isinstance(need, FlagNeed) else len(need.levels)
-        over = matrix[:, col: col + width].sum(axis=1) > enrolled
+        over = (matrix[:, col: col + width].sum(axis=1) > enrolled) & ~unreadable
         for i in np.flatnonzero(over):
             problems.append(Problem(table.name, table.row(i), need.column, str(int(matrix[i, col: col + width].sum())),
                                     f"at most the school's enrollment ({int(enrolled[i])} pupils)"))

@@ -13,8 +13,10 @@ values are the same as in a plain read; only their storage differs.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +75,9 @@ def read_table(source: str | Path | bytes, name: str | None = None, *, compact: 
         raise InputError([Problem(label, None, None, None, "a table with a header row; the file is empty")]) from None
     except Exception as exc:  # every parser failure becomes a message, never a traceback
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError([Problem(label, None, None, None, f"a readable {suffix[1:].upper()} table ({reason})")]) from None
+        line = re.search(r"fields in line (\d+), saw", reason)  # pandas' and our own wording
+        raise InputError([Problem(label, int(line.group(1)) if line else None, None, None,
+                                  f"a readable {suffix[1:].upper()} table ({reason})")]) from None
     frame.columns = [clean_header(c) for c in frame.columns]
     problems = []
     if frame.shape[1] == 0:
@@ -86,14 +90,45 @@ def read_table(source: str | Path | bytes, name: str | None = None, *, compact: 
     return Table(label, frame, first)
 
 
+class RowTooLong(ValueError):
+    """A data row with more fields than the header; `line` is its line number in the file."""
+
+    def __init__(self, expected: int, line: int, saw: int):
+        super().__init__(f"Expected {expected} fields in line {line}, saw {saw}")
+        self.line = line
+
+
 def _read_csv(data) -> pd.DataFrame:
-    """CSV as text columns; the byte-order mark Excel writes is dropped."""
+    """CSV as text columns; the byte-order mark Excel writes is dropped.
+
+    Every data row must have at most as many fields as the header. (pandas would otherwise take the
+    extra leading fields of a long first row as an index and shift every column.)
+    """
     try:
         return pd.read_csv(data, dtype=str, encoding="utf-8-sig", engine="pyarrow", **_AS_TYPED)
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError):
         if hasattr(data, "seek"):
             data.seek(0)
-        return pd.read_csv(data, dtype=str, encoding="utf-8-sig", skip_blank_lines=True, **_AS_TYPED)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            try:
+                return pd.read_csv(data, dtype=str, encoding="utf-8-sig", skip_blank_lines=True,
+                                   index_col=False, **_AS_TYPED)
+            except pd.errors.ParserWarning:  # a row longer than the header: find and name it
+                if hasattr(data, "seek"):
+                    data.seek(0)
+                raise _first_long_row(data) from None
+
+
+def _first_long_row(data) -> RowTooLong | ValueError:
+    """The first row with more fields than the header (only read when pandas reports one)."""
+    raw = data.read() if hasattr(data, "read") else Path(data).read_bytes()
+    lines = csv.reader(io.StringIO(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw))
+    header = next(lines, [])
+    for row in lines:
+        if len(row) > len(header):
+            return RowTooLong(len(header), lines.line_num, len(row))
+    return ValueError("a row has more fields than the header")
 
 
 def _read_csv_compact(data, plain: tuple[str, ...]) -> pd.DataFrame | None:

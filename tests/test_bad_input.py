@@ -215,11 +215,6 @@ def test_counts_must_be_whole_non_negative_and_within_enrollment():
     assert_problem(err, file="counts.csv", row=4, column="frl", value="4", expected="at most the school's enrollment (3 pupils)")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: sbb/counts.py read_counts keeps a negative count (only NaN is zeroed) when it checks need "
-    "counts against enrollment, so one bad cell 'grade_PK = -1' also reports frl, ell and sped with value '0' "
-    "as 'at most the school's enrollment (-1 pupils)': three spurious problems (likewise a count of 2.5, "
-    "already refused, is truncated to 2 in the enrollment used for that check)"))
 def test_one_negative_count_is_one_problem():
     cols = count_columns(W)
     err = problems_of(counts=csv_bytes(["school_id", *cols], [["A", -1, *[0] * (len(cols) - 1)]]))
@@ -243,10 +238,6 @@ def test_empty_schools_file_and_schools_file_with_only_a_header():
     assert_problem(err, file="schools.csv", row=None, column=None, expected="at least one school row")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine gap: a roster with a header and no students loads (sbb/counts.py reduce_roster) and the "
-    "allocation then fails with a misleading 'every school reaches its gains cap' message; a schools "
-    "file with only a header is refused ('at least one school row'), a roster should be too"))
 def test_roster_with_only_a_header_is_refused():
     err = problems_of(roster=csv_bytes(ROSTER_HEADER, []))
     assert_problem(err, file="roster.csv", expected="at least one student")
@@ -286,12 +277,6 @@ def test_missing_file_on_disk(tmp_path):
     assert_problem(info.value, file="nope.csv", expected="the file does not exist")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: when the first data row of a CSV has more fields than the header, the pyarrow reader "
-    "fails and the fallback in sbb/tables.py _read_csv (pd.read_csv, python/C engine) silently takes the "
-    "extra leading field(s) as the index, shifting every column; sbb/schools.py pandera_problems ("
-    "raw[column].iloc[int(idx)]) then treats index labels as positions and raises IndexError/ValueError: "
-    "a traceback instead of a Problem"))
 def test_row_with_more_fields_than_the_header():
     data = b"student_id,school_id,grade,frl,ell,sped\n1,A,K,Y,N,none,EXTRA\n2,A,K,Y,N,none\n"
     err = problems_of(roster=data)
