@@ -318,24 +318,11 @@ def working_view(state: Any, allocation: Allocation, district: District, start: 
     h = headline(allocation, district)
     metrics(h, s.rounding == "cents")
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
-    with tabs[0]:
-        if tabs[0].open is not False:
-            schools_tab(allocation, district)
-    with tabs[1]:
-        if tabs[1].open:
-            charts_tab(allocation, district)
-    with tabs[2]:
-        if tabs[2].open:
-            equity_tab(allocation, district)
-    with tabs[3]:
-        if tabs[3].open:
-            explain_tab(allocation, district)
-    with tabs[4]:
-        if tabs[4].open:
-            compare_tab(allocation, district)
-    with tabs[5]:
-        if tabs[5].open:
-            theory.render(allocation, district)
+    renderers = (schools_tab, charts_tab, equity_tab, explain_tab, compare_tab, theory.render)
+    for i, (tab, render) in enumerate(zip(tabs, renderers)):
+        with tab:  # only the open tab is computed (the first one also before any tab state exists)
+            if tab.open or (i == 0 and tab.open is None):
+                render(allocation, district)
 
 
 def money_config(table: pd.DataFrame, cents: bool = False) -> dict:
