@@ -301,9 +301,13 @@ def metrics(h: Headline, cents: bool = False) -> None:
     cols[4].metric("Hold-harmless cost", dollars(h.hold_harmless_cost),
                    f"{h.schools_at_floor} schools at the floor", delta_color="off", delta_arrow="off", border=True)
     if h.quartile_ratio is not None:
-        change = (f"{h.quartile_ratio_same_schools - h.quartile_ratio_prior:+.3f} vs last year"
-                  if h.quartile_ratio_prior is not None and h.quartile_ratio_same_schools is not None else None)
+        change = None
+        if h.quartile_ratio_prior is not None and h.quartile_ratio_same_schools is not None:
+            moved = round(h.quartile_ratio_same_schools - h.quartile_ratio_prior, 3)
+            change = "same as last year" if moved == 0 else f"{moved:+.3f} vs last year"
+        still = change == "same as last year"
         cols[5].metric("Poverty quarter ratio", f"{h.quartile_ratio:.3f}", change, border=True,
+                       delta_color="off" if still else "normal", delta_arrow="off" if still else "auto",
                        help="Dollars per pupil of the poorest quarter of pupils over the least poor quarter's "
                             "(schools ranked by poverty share). Above 1: money follows need.")
 
