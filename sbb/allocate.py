@@ -27,7 +27,7 @@ from .counts import count_columns
 from .district import District
 from .limits import apply_limits, gains_cap, hold_harmless_floor
 from .problems import InputError, Problem
-from .rounding import round_each, round_to_total, whole_unit_limits
+from .rounding import round_each, round_to_total, whole_unit_bounds, whole_unit_limits
 from .scenario import Scenario
 from .solve import BudgetInfeasible, solve_base
 from .theory import band_supplement_amount, discretionary_shares
@@ -150,8 +150,10 @@ def settle_year(weighted, fixed, prev, step, floor, cap, scale: int, *, pot_unit
     return _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base)
 
 
-def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base) -> tuple[float, np.ndarray]:
-    """`settle_year` on limits already in whole units (rounding them again would change nothing)."""
+def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base,
+            bounds=None) -> tuple[float, np.ndarray]:
+    """`settle_year` on limits already in whole units (rounding them again would change nothing);
+    `bounds` are those limits as integer units, when at hand."""
     rho = 1.0
     if pot_units is not None and step < 1.0 and np.nansum(prev) > 0:
         rho = (pot_units / scale) / float(np.nansum(prev))
@@ -165,7 +167,7 @@ def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base) -> 
     if pot_units is not None:
         base = solve_base(slope, offset, floor, cap, pot_units / scale)
         exact = apply_limits(base * slope + offset, floor, cap)
-        return base, round_to_total(exact, floor, cap, pot_units, scale)
+        return base, round_to_total(exact, floor, cap, pot_units, scale, bounds)
     exact = apply_limits(base * slope + offset, floor, cap)
     return float(base), round_each(exact, floor, cap, scale)
 
@@ -247,8 +249,9 @@ def allocation_units(matrix: np.ndarray, prior: np.ndarray, scenario: Scenario,
     w, theory, scale = scenario.weights, scenario.theory, scenario.scale
     prior = np.asarray(prior, dtype=float)
     pupils = fm.enrollment(matrix)
-    grade_w = fm.grade_weighted(matrix, w)
-    need_w = fm.need_weighted(matrix, w)
+    counts = np.asarray(matrix, dtype=float)  # cast once (counts are exact in float64), not per product
+    grade_w = fm.grade_weighted(counts, w)
+    need_w = fm.need_weighted(counts, w)
     weighted = grade_w + need_w
     fixed_parts = {
         "foundation_amount": fm.foundation_amount(len(pupils), w),
@@ -269,10 +272,10 @@ def allocation_units(matrix: np.ndarray, prior: np.ndarray, scenario: Scenario,
         step = 1.0 / (n_years - year + 1)
         floor = hold_harmless_floor(prev, scenario.max_loss_pct)
         cap = gains_cap(prev, scenario.max_gain_pct)
-        floor, cap = whole_unit_limits(floor, cap, scale)
+        floor, cap, *bounds = whole_unit_bounds(floor, cap, scale)
         try:
             base, units = _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units,
-                                  w.base_per_weighted_pupil)
+                                  w.base_per_weighted_pupil, tuple(bounds))
         except BudgetInfeasible as exc:
             when = f" (phase-in year {year})" if n_years > 1 else ""
             raise InputError([Problem(scenario.file or scenario.title, None, "funding.budget",

@@ -32,9 +32,14 @@ def whole_unit_limits(floor: np.ndarray, cap: np.ndarray, scale: int) -> tuple[n
     >>> [x.tolist() for x in whole_unit_limits(np.array([106.7, -np.inf]), np.array([113.3, np.inf]), 1)]
     [[107.0, -inf], [113.0, inf]]
     """
+    return whole_unit_bounds(floor, cap, scale)[:2]
+
+
+def whole_unit_bounds(floor: np.ndarray, cap: np.ndarray, scale: int):
+    """`whole_unit_limits` and `unit_bounds` at once: (floor $, cap $, floor units, cap units)."""
     lo, hi = unit_bounds(floor, cap, scale)
     return (np.where(np.isfinite(floor), lo / scale, -np.inf),
-            np.where(np.isfinite(cap), hi / scale, np.inf))
+            np.where(np.isfinite(cap), hi / scale, np.inf), lo, hi)
 
 
 def round_each(amounts: np.ndarray, floor: np.ndarray, cap: np.ndarray, scale: int = 1) -> np.ndarray:
@@ -45,14 +50,16 @@ def round_each(amounts: np.ndarray, floor: np.ndarray, cap: np.ndarray, scale: i
 
 
 def round_to_total(amounts: np.ndarray, floor: np.ndarray, cap: np.ndarray, total_units: int,
-                   scale: int = 1) -> np.ndarray:
+                   scale: int = 1, bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Integer units adding up to `total_units` exactly, each within its limits and within one unit
     of its amount wherever the limits allow (largest-remainder apportionment).
 
     >>> round_to_total(np.array([1.5, 1.5, 2.0]), np.full(3, -np.inf), np.full(3, np.inf), 5).tolist()
     [2, 1, 2]
+
+    `bounds` may pass `unit_bounds(floor, cap, scale)` when it is already at hand.
     """
-    lo, hi = unit_bounds(floor, cap, scale)
+    lo, hi = bounds if bounds is not None else unit_bounds(floor, cap, scale)
     exact = np.asarray(amounts, dtype=float) * scale
     units = np.clip(np.floor(exact + _EPS).astype(np.int64), lo, hi)
     left = int(total_units - units.sum())

@@ -67,8 +67,8 @@ def total_function(weighted: np.ndarray, fixed: np.ndarray, floor: np.ndarray, c
     events[0, :n_floor], events[0, n_floor:] = f_floor - floors, caps - f_cap
     events[1, :n_floor], events[1, n_floor:] = w_floor, -w_cap
     events[2, :n_floor], events[2, n_floor:] = 1.0, -1.0
-    order = _stable_order(at)
-    at, events = at[order], np.take(events, order, axis=1)
+    order, at, tied = _stable_order(at)
+    events = np.take(events, order, axis=1)
     before = at <= 0.0  # events left of b = 0 are already in effect at 0
     if before.any():
         const_start = const0 + events[0, before].sum()
@@ -78,11 +78,11 @@ def total_function(weighted: np.ndarray, fixed: np.ndarray, floor: np.ndarray, c
     else:  # (adding the empty sums, exactly as above)
         const_start, slope_start, line_start = const0 + 0.0, slope0 + 0.0, on_line0
     # `at` is sorted: each run of equal breakpoints is one knot, starting where the value changes
-    if len(at):
+    if len(at) and not tied:  # every knot is one event: the per-knot sums are the events
+        running, knots = np.cumsum(events, axis=1), at
+    elif len(at):
         starts = np.flatnonzero(np.concatenate([[True], at[1:] != at[:-1]]))
-        # (with no tied breakpoints every knot is one event and the per-knot sums are the events)
-        per_knot = events if len(starts) == len(at) else np.add.reduceat(events, starts, axis=1)
-        running = np.cumsum(per_knot, axis=1)
+        running = np.cumsum(np.add.reduceat(events, starts, axis=1), axis=1)
         knots = at[starts]
     else:
         running, knots = np.empty((3, 0)), np.empty(0)
@@ -93,18 +93,23 @@ def total_function(weighted: np.ndarray, fixed: np.ndarray, floor: np.ndarray, c
     return Piecewise(np.concatenate([[0.0], knots]), const, slope)
 
 
-def _stable_order(values: np.ndarray) -> np.ndarray:
-    """The stable ascending order of `values` (ties keep their positions). When no two values are
-    equal every sort gives this order, so the faster unstable sort is used and checked.
+def _stable_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The stable ascending order of `values` (ties keep their positions), the sorted values and
+    whether any two are equal. When no two values are equal every sort gives this order, so the
+    faster unstable sort is used and checked.
 
-    >>> _stable_order(np.array([3.0, 1.0, 2.0, 1.0])).tolist()
-    [1, 3, 2, 0]
+    >>> order, ranked, tied = _stable_order(np.array([3.0, 1.0, 2.0, 1.0]))
+    >>> order.tolist(), ranked.tolist(), tied
+    ([1, 3, 2, 0], [1.0, 1.0, 2.0, 3.0], True)
     """
     order = np.argsort(values)
     ranked = values[order]
-    if np.isnan(ranked).any() or (ranked[1:] == ranked[:-1]).any():
-        return np.argsort(values, kind="stable")
-    return order
+    nan = bool(np.isnan(ranked).any())
+    tied = nan or bool((ranked[1:] == ranked[:-1]).any())
+    if tied:
+        order = np.argsort(values, kind="stable")
+        ranked = values[order]
+    return order, ranked, tied
 
 
 def solve_base(weighted, fixed, floor, cap, pot: float) -> float:
