@@ -249,9 +249,8 @@ def allocation_units(matrix: np.ndarray, prior: np.ndarray, scenario: Scenario,
     w, theory, scale = scenario.weights, scenario.theory, scenario.scale
     prior = np.asarray(prior, dtype=float)
     pupils = fm.enrollment(matrix)
-    counts = np.asarray(matrix, dtype=float)  # cast once (counts are exact in float64), not per product
-    grade_w = fm.grade_weighted(counts, w)
-    need_w = fm.need_weighted(counts, w)
+    grade_w = fm.grade_weighted(matrix, w)
+    need_w = fm.need_weighted(matrix, w)
     weighted = grade_w + need_w
     fixed_parts = {
         "foundation_amount": fm.foundation_amount(len(pupils), w),
