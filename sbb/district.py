@@ -6,6 +6,7 @@ or a school-level counts file. Problems in both files are reported together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class District:
 
 
 Source = str | Path | tuple[str, bytes]
+Progress = Callable[[float, str], None]
 
 
 def _table(source: Source, compact: bool = False) -> Table:
@@ -55,33 +57,50 @@ def _table(source: Source, compact: bool = False) -> Table:
 
 
 def load_district(schools: Source, weights: WeightTable, roster: Source | None = None,
-                  counts: Source | None = None) -> District:
+                  counts: Source | None = None, progress: Progress | None = None) -> District:
     """Read and validate a district from a schools file plus a roster or a counts file.
 
     Sources are paths or (file name, bytes) pairs (uploads). Raises `InputError` with every problem
-    in every file. Student rows are reduced to counts here and never kept.
+    in every file. Student rows are reduced to counts here and never kept. `progress`, when given,
+    is called with the fraction done (0 to 1) and what is being done, before each stage.
     """
     if (roster is None) == (counts is None):
         raise InputError([Problem("input", None, None, None, "either a roster or a counts file (one of them)")])
+    say = progress or (lambda fraction, text: None)
     problems: list[Problem] = []
     school_frame = None
+    say(0.0, f"Reading the schools file {source_name(schools)}")
     try:
         schools_table = _table(schools)
         school_frame = validate_schools(schools_table)
     except InputError as err:
         problems.extend(err.problems)
         school_frame = _readable_ids(schools)
+    students = roster if roster is not None else counts
+    say(0.05, f"Reading the {'roster' if roster is not None else 'counts file'} {source_name(students)}")
     try:
-        table = _table(roster if roster is not None else counts, compact=roster is not None)
+        table = _table(students, compact=roster is not None)
         if school_frame is not None:
+            say(0.6, f"Checking and counting {len(table.frame):,} {'students' if roster is not None else 'schools'}")
             reducer = reduce_roster if roster is not None else read_counts
             count_frame = reducer(table, school_frame, weights)
     except InputError as err:
         problems.extend(err.problems)
+    say(1.0, "Done")
     if problems:
         raise InputError(problems)
     name = Path(schools[0] if isinstance(schools, tuple) else schools).stem
     return District(school_frame, count_frame, name)
+
+
+def source_name(source: Source) -> str:
+    """A source's file name and size for a person: 'roster.csv (29.9 MB)'."""
+    if isinstance(source, tuple):
+        name, size = source[0], len(source[1])
+    else:
+        path = Path(source)
+        name, size = path.name, (path.stat().st_size if path.exists() else 0)
+    return f"{name} ({size / 1e6:,.1f} MB)" if size >= 1e5 else name
 
 
 def _readable_ids(schools: Source) -> pd.DataFrame | None:

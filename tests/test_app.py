@@ -63,6 +63,7 @@ def test_opens_on_the_sample_district(app):
     assert {"Poverty", "English learners", "Special education: resource"} <= labels
     app.segmented_control(key="group").set_value("amounts").run()
     assert "Foundation per school ($)" in {n.label for n in app.number_input}
+    assert len(app.get("progress")) == 0  # the reading progress bar is gone once the district is read
 
 
 def test_changing_a_weight_shows_the_engines_numbers(app, district):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from conftest import SAMPLE, SCENARIOS
+from sbb.problems import InputError
 from sbb.scenario import load_scenario
 from sbb.ui.state import DataSource, accept_upload, parse_args, read_district, source_key
 
@@ -63,3 +64,27 @@ def test_command_line_arguments():
 def test_read_district_reads_the_sample(sample_district):
     d = read_district(CURRENT, WEIGHTS)
     assert list(d.schools["school_id"]) == list(sample_district.schools["school_id"])
+
+
+def test_reading_reports_each_stage_in_order_and_ends_done(sample_district):
+    seen = []
+    district = read_district(CURRENT, WEIGHTS, progress=lambda done, text: seen.append((done, text)))
+    fractions = [done for done, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    texts = " | ".join(text for _, text in seen)
+    # the sample roster has 35,111 rows; each file is named with its size when it is large
+    assert "schools.csv" in texts and "roster.csv (" in texts and "35,111 students" in texts
+    pd.testing.assert_frame_equal(district.counts, sample_district.counts)  # progress changes nothing
+
+
+def test_a_bad_roster_still_finishes_its_progress():
+    seen = []
+    bad = b"student_id,school_id,grade,frl,ell,sped\n1,NOPE,4,1,0,none\n"
+    source = DataSource(CURRENT.schools, roster=("r.csv", bad))
+    try:
+        read_district(source, WEIGHTS, progress=lambda done, text: seen.append(done))
+    except InputError as err:
+        assert "NOPE" in err.message()
+    else:
+        raise AssertionError("an unknown school was accepted")
+    assert seen[-1] == 1.0

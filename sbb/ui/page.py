@@ -108,8 +108,7 @@ def current_district(state: Any, start: Scenario) -> District | None:
     try:
         if key in state.get("_read", ()):
             return district_for(source, start.baseline)
-        with st.spinner(f"Reading and checking {source.describe()} ({source.size() / 1e6:,.1f} MB)…"):
-            district = district_for(source, start.baseline)
+        district = district_for(source, start.baseline)  # shows a progress bar while it reads
         state["_read"] = {*state.get("_read", ()), key}
         return district
     except InputError as err:
@@ -242,9 +241,7 @@ def upload_box(state: Any, start: Scenario) -> None:
             submitted = st.form_submit_button("Check and load")
         if submitted:
             files = [(f.name, f.getvalue()) if f is not None else None for f in (schools, roster, counts)]
-            size = sum(len(f[1]) for f in files if f is not None)
-            with st.spinner(f"Reading and checking {size / 1e6:,.1f} MB…"):
-                result = accept_upload(state["source"], start.baseline, *files, loader=district_for)
+            result = accept_upload(state["source"], start.baseline, *files, loader=district_for)
             if result.error is not None:
                 state["upload_errors"] = result.error.table()
             else:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from ..district import District, load_district
+from ..district import District, Progress, load_district
 from ..problems import InputError, Problem
 from ..scenario import Scenario, load_scenario, parse_scenario
 from ..weights import WeightTable
@@ -44,16 +44,6 @@ class DataSource:
         uploaded = any(isinstance(s, tuple) for s in (self.schools, self.roster, self.counts))
         kind = "roster" if self.roster is not None else "counts"
         return f"{parts[0]} + {parts[1]} ({kind}{', uploaded' if uploaded else ''})"
-
-    def size(self) -> int:
-        """Bytes of the roster or counts file (0 when unknown)."""
-        src = self.roster if self.roster is not None else self.counts
-        if isinstance(src, tuple):
-            return len(src[1])
-        try:
-            return Path(src).stat().st_size
-        except OSError:
-            return 0
 
 
 def _name(source: Source | None) -> str:
@@ -94,14 +84,20 @@ def source_key(source: DataSource, weights: WeightTable) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def read_district(source: DataSource, weights: WeightTable) -> District:
+def read_district(source: DataSource, weights: WeightTable, progress: Progress | None = None) -> District:
     """Read and validate a district (raises `InputError`). No caching."""
-    return load_district(source.schools, weights, roster=source.roster, counts=source.counts)
+    return load_district(source.schools, weights, roster=source.roster, counts=source.counts, progress=progress)
 
 
 @st.cache_data(max_entries=6, ttl=3600, show_spinner=False)  # memory only: never persist (student data)
 def _cached_district(key: str, _source: DataSource, _weights: WeightTable) -> District:
-    return read_district(_source, _weights)
+    """The district read with a progress bar showing each stage; the bar is removed when done (it
+    lives inside this function, so a cache hit replays nothing visible)."""
+    bar = st.progress(0.0, text="Reading…")
+    try:
+        return read_district(_source, _weights, progress=lambda done, text: bar.progress(done, text=f"{text}…"))
+    finally:
+        bar.empty()
 
 
 def district_for(source: DataSource, weights: WeightTable) -> District:
