@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from .problems import InputError, Problem
+from .problems import InputError, Problem, shown
 
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq")
 # Only an empty cell is missing: words such as "None", "NA" or "null" are kept as typed (a sped level
@@ -78,6 +78,8 @@ def read_table(source: str | Path | bytes, name: str | None = None, *, compact: 
         line = re.search(r"fields in line (\d+), saw", reason)  # pandas' and our own wording
         raise InputError([Problem(label, int(line.group(1)) if line else None, None, None,
                                   f"a readable {suffix[1:].upper()} table ({reason})")]) from None
+    if suffix not in (".xlsx", ".xlsm", ".parquet", ".pq"):
+        _refuse_other_separators(label, frame)
     frame.columns = [clean_header(c) for c in frame.columns]
     problems = []
     if frame.shape[1] == 0:
@@ -88,6 +90,23 @@ def read_table(source: str | Path | bytes, name: str | None = None, *, compact: 
     if problems:
         raise InputError(problems)
     return Table(label, frame, first)
+
+
+_SEPARATORS = {"\t": "tabs", ";": "semicolons ';'", "|": "bars '|'"}
+
+
+def _refuse_other_separators(label: str, frame: pd.DataFrame) -> None:
+    """A CSV read as one column whose header holds tabs, semicolons or bars was written with another
+    separator (Excel writes semicolons in regions where the decimal mark is a comma): one clear
+    problem instead of every required column reported missing."""
+    if frame.shape[1] != 1:
+        return
+    header = str(frame.columns[0])
+    for separator, words in _SEPARATORS.items():
+        if separator in header:
+            raise InputError([Problem(label, 1, None, shown(header.replace("\t", " "), 80), (
+                f"a comma-separated table; its columns are separated by {words}. Save it as "
+                "'CSV UTF-8 (Comma delimited)' or as .xlsx"))])
 
 
 class RowTooLong(ValueError):

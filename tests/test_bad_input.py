@@ -277,6 +277,28 @@ def test_missing_file_on_disk(tmp_path):
     assert_problem(info.value, file="nope.csv", expected="the file does not exist")
 
 
+@pytest.mark.parametrize("separator,words", [(";", "semicolons"), ("\t", "tabs"), ("|", "bars")])
+def test_a_csv_with_another_separator_gets_one_problem_saying_so(separator, words):
+    """Excel writes ';' in regions with a decimal comma: one problem naming the separator, not every
+    required column reported missing."""
+    roster_text = GOOD_ROSTER.decode().replace(",", separator).encode()
+    err = problems_of(roster=roster_text)
+    roster_problems = [p for p in err.problems if p.file == "roster.csv"]
+    assert len(roster_problems) == 1
+    assert_problem(err, file="roster.csv", row=1, expected=f"separated by {words}")
+    schools_text = SCHOOLS.decode().replace(",", separator).encode()
+    assert_problem(problems_of(schools=schools_text, roster=GOOD_ROSTER), file="schools.csv", row=1,
+                   value="school_id school_name prior_allocation" if separator == "\t" else
+                   separator.join(["school_id", "school_name", "prior_allocation"]),
+                   expected="'CSV UTF-8 (Comma delimited)'")
+
+
+def test_a_one_column_csv_with_a_comma_free_header_is_read_normally():
+    """A one-column file whose header has no tab, ';' or '|' gets the usual missing-column problems."""
+    err = problems_of(roster=b"student_id\n1\n")
+    assert_problem(err, file="roster.csv", column="school_id", expected="a 'school_id' column")
+
+
 def test_row_with_more_fields_than_the_header():
     data = b"student_id,school_id,grade,frl,ell,sped\n1,A,K,Y,N,none,EXTRA\n2,A,K,Y,N,none\n"
     err = problems_of(roster=data)
