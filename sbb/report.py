@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import pandas as pd
 
 from .allocate import Allocation
 
 
 def dollars(x: float | None, cents: bool = False) -> str:
-    """'$1,234,567' (or with cents); an em dash for a missing value."""
+    """'$1,234,567' (or with cents); an em dash for a missing value. Halves round away from zero, as
+    Excel's ROUND does ($2.50 shows as $3), on the number as written (0.125 shows as $0.13)."""
     if x is None or pd.isna(x):
         return "—"
-    text = f"{abs(x):,.2f}" if cents else f"{abs(x):,.0f}"
+    if abs(x) == float("inf"):
+        return f"{x:,}"
+    step = Decimal("0.01") if cents else Decimal(1)
+    text = f"{Decimal(repr(abs(float(x)))).quantize(step, rounding=ROUND_HALF_UP):,}"
     sign = "-" if x < 0 and text.strip("0.,") else ""  # no '-$0' for a loss that rounds to nothing
     return f"{sign}${text}"
 

@@ -127,6 +127,13 @@ def test_compare_school_with_no_pupils_has_no_per_pupil_amount():
     (4_838.709677, True, "$4,838.71"),
     (None, False, "—"),
     (float("nan"), True, "—"),
+    # halves away from zero, as Excel's ROUND: 2.5 -> 3 and 3.5 -> 4 (Python's format gives 2 and 4)
+    (2.5, False, "$3"),
+    (3.5, False, "$4"),
+    (-2.5, False, "-$3"),
+    (1_234_567.5, False, "$1,234,568"),
+    (0.125, True, "$0.13"),   # 0.125 is exact in binary; format(0.125, '.2f') gives '0.12'
+    (2.675, True, "$2.68"),   # as written: the binary value is 2.67499999..., Excel shows 2.68
 ])
 def test_dollars(amount, cents, text):
     assert dollars(amount, cents) == text
