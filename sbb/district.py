@@ -81,7 +81,9 @@ def load_district(schools: Source, weights: WeightTable, roster: Source | None =
     try:
         table = _table(students, compact=roster is not None)
         if school_frame is not None:
-            say(0.6, f"Checking and counting {len(table.frame):,} {'students' if roster is not None else 'schools'}")
+            rows = len(table.frame)
+            say(0.6, f"Checking and counting {rows:,} students" if roster is not None
+                else f"Checking the counts of {rows:,} schools")
             reducer = reduce_roster if roster is not None else read_counts
             count_frame = reducer(table, school_frame, weights)
     except InputError as err:
