@@ -7,6 +7,8 @@ scenario is then arithmetic on this schools x categories matrix; no student row 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -53,6 +55,21 @@ def reduce_roster(table: Table, schools: pd.DataFrame, weights: WeightTable) -> 
         problems = [Problem(table.name, None, None, None, "at least one student row; the file has only a header")]
     if problems:
         raise InputError(problems)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The student-id check (mostly a sort of millions of integers, outside the GIL) runs on a
+        # second core while the other columns are read.
+        id_check = pool.submit(_student_id_problems, table)
+        school, codes, problems = _row_codes(table, schools, weights)
+        problems += id_check.result()
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+    return _tally(school, codes, weights, pd.Index(schools["school_id"]))
+
+
+def _row_codes(table: Table, schools: pd.DataFrame, weights: WeightTable):
+    """Each row's school position and grade / need codes (-1 where unreadable), and a problem for
+    every unreadable value."""
+    frame = table.frame
     ids = pd.Index(schools["school_id"])
     school = school_codes(frame["school_id"], ids)
     codes = {"school_id": school, "grade": grade_codes(frame["grade"])}
@@ -76,10 +93,7 @@ def reduce_roster(table: Table, schools: pd.DataFrame, weights: WeightTable) -> 
             _code_schema(expected).validate(code_frame, lazy=True)
         except pa.errors.SchemaErrors as err:
             problems += pandera_problems(table, err, frame)
-    problems += _student_id_problems(table)
-    if problems:
-        raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
-    return _tally(school, codes, weights, ids)
+    return school, codes, problems
 
 
 def school_codes(column: pd.Series, ids: pd.Index) -> np.ndarray:
