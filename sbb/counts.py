@@ -55,22 +55,22 @@ def reduce_roster(table: Table, schools: pd.DataFrame, weights: WeightTable) -> 
         problems = [Problem(table.name, None, None, None, "at least one student row; the file has only a header")]
     if problems:
         raise InputError(problems)
+    ids = pd.Index(schools["school_id"])
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The student-id check (mostly a sort of millions of integers, outside the GIL) runs on a
         # second core while the other columns are read.
         id_check = pool.submit(_student_id_problems, table)
-        school, codes, problems = _row_codes(table, schools, weights)
+        school, codes, problems = _row_codes(table, ids, weights)
         problems += id_check.result()
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
-    return _tally(school, codes, weights, pd.Index(schools["school_id"]))
+    return _tally(school, codes, weights, ids)
 
 
-def _row_codes(table: Table, schools: pd.DataFrame, weights: WeightTable):
-    """Each row's school position and grade / need codes (-1 where unreadable), and a problem for
-    every unreadable value."""
+def _row_codes(table: Table, ids: pd.Index, weights: WeightTable):
+    """Each row's position in `ids` (its school) and grade / need codes (-1 where unreadable), and a
+    problem for every unreadable value."""
     frame = table.frame
-    ids = pd.Index(schools["school_id"])
     school = school_codes(frame["school_id"], ids)
     codes = {"school_id": school, "grade": grade_codes(frame["grade"])}
     expected = {"school_id": "a school_id listed in the schools file",

@@ -67,6 +67,7 @@ def load_district(schools: Source, weights: WeightTable, roster: Source | None =
     if (roster is None) == (counts is None):
         raise InputError([Problem("input", None, None, None, "either a roster or a counts file (one of them)")])
     say = progress or (lambda fraction, text: None)
+    from_roster = roster is not None
     problems: list[Problem] = []
     school_frame = None
     say(0.0, f"Reading the schools file {source_name(schools)}")
@@ -76,16 +77,15 @@ def load_district(schools: Source, weights: WeightTable, roster: Source | None =
     except InputError as err:
         problems.extend(err.problems)
         school_frame = _readable_ids(schools)
-    students = roster if roster is not None else counts
-    say(0.05, f"Reading the {'roster' if roster is not None else 'counts file'} {source_name(students)}")
+    students = roster if from_roster else counts
+    say(0.05, f"Reading the {'roster' if from_roster else 'counts file'} {source_name(students)}")
     try:
-        table = _table(students, compact=roster is not None)
+        table = _table(students, compact=from_roster)
         if school_frame is not None:
             rows = len(table.frame)
-            say(0.6, f"Checking and counting {rows:,} students" if roster is not None
+            say(0.6, f"Checking and counting {rows:,} students" if from_roster
                 else f"Checking the counts of {rows:,} schools")
-            reducer = reduce_roster if roster is not None else read_counts
-            count_frame = reducer(table, school_frame, weights)
+            count_frame = (reduce_roster if from_roster else read_counts)(table, school_frame, weights)
     except InputError as err:
         problems.extend(err.problems)
     say(1.0, "Done")

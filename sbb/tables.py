@@ -80,7 +80,7 @@ def read_table(source: str | Path | bytes, name: str | None = None, *, compact: 
         line = re.search(r"fields in line (\d+), saw", reason)  # pandas' and our own wording
         raise InputError([Problem(label, int(line.group(1)) if line else None, None, None,
                                   f"a readable {suffix[1:].upper()} table ({reason})")]) from None
-    if suffix not in (".xlsx", ".xlsm", ".parquet", ".pq"):
+    if suffix in (".csv", ".txt"):
         _refuse_other_separators(label, frame)
     frame.columns = [clean_header(c) for c in frame.columns]
     problems = []
