@@ -172,7 +172,7 @@ def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base,
     return float(base), round_each(exact, floor, cap, scale)
 
 
-def _bands(district: District, scenario: Scenario, column: str) -> pd.Series:
+def school_bands(district: District, scenario: Scenario, column: str) -> pd.Series:
     """Performance band per school: computed by the scenario's framework, or read from `column`."""
     if scenario.framework is not None:
         from .performance import performance_bands
@@ -291,7 +291,7 @@ def _allocate(district: District, scenario: Scenario) -> Allocation:
     w, theory, scale = scenario.weights, scenario.theory, scenario.scale
     bands = None
     if theory.band_supplement is not None:
-        bands = _bands(district, scenario, theory.band_supplement.column)
+        bands = school_bands(district, scenario, theory.band_supplement.column)
     core = allocation_units(district.matrix(count_columns(w)), district.prior, scenario, bands)
     years, pot_units, budget_units = core.years, core.pot_units, core.budget_units
     first = years[0]
@@ -302,7 +302,7 @@ def _allocate(district: District, scenario: Scenario) -> Allocation:
         for y in years:
             table[f"allocation_year_{y.year}"] = _money(y.units, scale)
     if theory.autonomy is not None:
-        shares = discretionary_shares(_bands(district, scenario, theory.autonomy.column), theory.autonomy)
+        shares = discretionary_shares(school_bands(district, scenario, theory.autonomy.column), theory.autonomy)
         missing = np.flatnonzero(np.isnan(shares))
         if len(missing):
             raise InputError([Problem(district.name, int(i) + 2, theory.autonomy.column,

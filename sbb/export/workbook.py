@@ -35,11 +35,12 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from .. import formula as fm
-from ..allocate import Allocation
+from ..allocate import Allocation, school_bands
 from ..counts import count_columns
 from ..district import District
 from ..limits import apply_limits, gains_cap, hold_harmless_floor
@@ -67,7 +68,7 @@ PUPILS = "#,##0"
 WEIGHTED = "#,##0.00"
 WEIGHT = "0.00##"
 PCT = "0.00%"
-PP = '"$"#,##0;[Red]-"$"#,##0'
+PP = money_format(1)
 
 # Allocations columns: key, label, kind (money, pupils, weighted, pct, perpupil, text, adjust)
 CSV_COLUMNS = [
@@ -127,14 +128,8 @@ def _num(value: Any) -> Any:
 
 
 def _fmt(kind: str, scale: int) -> str | None:
-    return {"money": money_format(scale), "money2": '"$"#,##0.00;[Red]-"$"#,##0.00', "pupils": PUPILS,
+    return {"money": money_format(scale), "money2": money_format(100), "pupils": PUPILS,
             "weighted": WEIGHTED, "pct": PCT, "perpupil": PP, "weight": WEIGHT}.get(kind)
-
-
-def _letter(i: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(i)
 
 
 def _header(ws, columns: list[tuple[str, str, str]], widths: dict[str, float] | None = None) -> dict[str, str]:
@@ -149,7 +144,7 @@ def _header(ws, columns: list[tuple[str, str, str]], widths: dict[str, float] | 
         top.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         sub.font = Font(size=8, color="44546A")
         sub.fill = KEY_FILL
-        letters[key] = _letter(j)
+        letters[key] = get_column_letter(j)
         width = (widths or {}).get(key) or {"text": 14, "pupils": 9, "weighted": 11, "pct": 9,
                                              "perpupil": 10, "money": 14, "money2": 16}.get(kind, 14)
         ws.column_dimensions[letters[key]].width = max(width, min(len(key) * 0.9, 24))
@@ -161,7 +156,7 @@ def _finish_table(ws, n_cols: int, n_rows: int, freeze: str = "C3") -> None:
     """Frozen headers, a filter on the key row, page setup for print."""
     last = FIRST + max(n_rows, 1) - 1
     ws.freeze_panes = freeze
-    ws.auto_filter.ref = f"A2:{_letter(n_cols)}{last}"
+    ws.auto_filter.ref = f"A2:{get_column_letter(n_cols)}{last}"
     _page(ws, title_rows="1:2", title_cols="A:B")
 
 
@@ -190,15 +185,6 @@ def _text_width(values, floor: int = 10, cap: int = 40) -> float:
 # ---------------------------------------------------------------------------------------------------
 # What the workbook needs from the engine, computed once
 # ---------------------------------------------------------------------------------------------------
-
-def _bands(allocation: Allocation, district: District, column: str) -> pd.Series:
-    s = allocation.scenario
-    if s.framework is not None:
-        from ..performance import performance_bands
-
-        return performance_bands(district.schools, s.framework, district.name).reset_index(drop=True)
-    return district.schools[column].astype("string").str.strip().reset_index(drop=True)
-
 
 def _phase_in(allocation: Allocation, prior: np.ndarray) -> tuple[float, float] | None:
     """(step, prior scale) of year 1 of a phase-in, as the engine uses them; None without a phase-in."""
@@ -577,6 +563,7 @@ def _comparison_sheet(wb, allocation: Allocation, alloc_letters: dict[str, str],
                     ("delta_vs_other", "This minus other", "money"), ("delta_pct_vs_other", "Difference %", "pct")]
     letters = _header(ws, columns, {"school_name": _text_width(t["school_name"])})
     L = letters
+    formats = {key: _fmt(kind, scale) or "General" for key, _, kind in columns}
 
     def A(key: str, r: int) -> str:
         return f"Allocations!{alloc_letters[key]}{r}"
@@ -609,7 +596,7 @@ def _comparison_sheet(wb, allocation: Allocation, alloc_letters: dict[str, str],
         for key, value in row.items():
             c = ws[f"{L[key]}{r}"]
             c.value = value
-            c.number_format = _fmt(dict((k, kind) for k, _, kind in columns)[key], scale) or "General"
+            c.number_format = formats[key]
             if key in known:
                 v = _num(known[key][i])
                 cache[(ws.title, c.coordinate)] = "" if v is None else v
@@ -712,7 +699,7 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
         nonlocal r
         _safe_text(ws.cell(r, 1), label)
         c = ws.cell(r, 2)
-        if isinstance(value, str) and not value.startswith("=SUM") and not value.startswith("=COUNT"):
+        if isinstance(value, str) and not value.startswith("=SUM"):
             _safe_text(c, value)
         else:
             c.value = value
@@ -958,7 +945,7 @@ def build_workbook(allocation: Allocation, district: District, *, compare_to: Al
     for spec in (s.theory.band_supplement, s.theory.autonomy):
         if spec is not None and spec.column not in band_cols:
             band_cols.append(spec.column)
-    bands = {col: _bands(allocation, district, col) for col in band_cols}
+    bands = {col: school_bands(district, allocation.scenario, col) for col in band_cols}
     hidden = np.zeros(len(t), dtype=bool)
     if suppress_below:
         hidden = t["enrollment"].to_numpy() < suppress_below
