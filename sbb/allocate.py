@@ -27,7 +27,7 @@ from .counts import count_columns
 from .district import District
 from .limits import apply_limits, gains_cap, hold_harmless_floor
 from .problems import InputError, Problem
-from .rounding import round_each, round_to_total, whole_unit_bounds, whole_unit_limits
+from .rounding import round_each, round_to_total, whole_unit_bounds
 from .scenario import Scenario
 from .solve import BudgetInfeasible, solve_base
 from .theory import band_supplement_amount, discretionary_shares
@@ -42,11 +42,10 @@ COLUMNS = [
 
 @dataclass(frozen=True)
 class YearResult:
-    """One settled year: its base per weighted pupil, pot (None in fixed base) and allocation units."""
+    """One settled year: its base per weighted pupil and allocation units."""
 
     year: int
     base: float
-    pot: float | None
     units: np.ndarray = field(repr=False)
     formula_units: np.ndarray = field(repr=False)
 
@@ -125,7 +124,8 @@ class Allocation:
             "biggest_loss": float(-losses.min()) if losses.notna().any() else 0.0,
             "biggest_loss_pct": float(-t["delta_pct"].where(t["delta"] < 0).min()) if losses.notna().any() else 0.0,
             "phase_in_years": len(self.years),
-            "off_formula_final_year": int(len(self.off_formula())) if self.years else 0,
+            "off_formula_final_year": int(np.count_nonzero(self.years[-1].units != self.years[-1].formula_units))
+            if self.years else 0,
         }
 
 
@@ -134,26 +134,18 @@ def default_pot(prior: np.ndarray, scale: int) -> int:
     return int(round(float(np.nansum(prior)) * scale))
 
 
-def settle_year(weighted, fixed, prev, step, floor, cap, scale: int, *, pot_units: int | None = None,
-                base: float | None = None) -> tuple[float, np.ndarray]:
+def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base, bounds) -> tuple[float, np.ndarray]:
     """Base and integer allocation units for one year.
 
     Each school's target is step x (base x weighted + fixed) + (1 - step) x rho x prev, kept within
     [floor, cap]; step is 1 for a school on the formula (and wherever prev is NaN). rho scales last
     year's amounts to this year's pot (1 in fixed-base mode), so a budget change is shared in
     proportion to last year's amounts rather than through the formula alone. With `pot_units` the
-    base is solved so the units add up to the pot; otherwise `base` is used. The solve works on the
-    limits in whole units (floors rounded up, caps down), so a pot the rounded limits cannot meet is
-    reported as infeasible with its shortfall rather than failing later in the rounding.
+    base is solved so the units add up to the pot; otherwise `base` is used. The limits come already
+    in whole units (floors rounded up, caps down; `bounds` are the same as integer units), so a pot
+    the rounded limits cannot meet is reported as infeasible with its shortfall rather than failing
+    later in the rounding.
     """
-    floor, cap = whole_unit_limits(floor, cap, scale)
-    return _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base)
-
-
-def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base,
-            bounds=None) -> tuple[float, np.ndarray]:
-    """`settle_year` on limits already in whole units (rounding them again would change nothing);
-    `bounds` are those limits as integer units, when at hand."""
     rho = 1.0
     if pot_units is not None and step < 1.0 and np.nansum(prev) > 0:
         rho = (pot_units / scale) / float(np.nansum(prev))
@@ -169,7 +161,7 @@ def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base,
         exact = apply_limits(base * slope + offset, floor, cap)
         return base, round_to_total(exact, floor, cap, pot_units, scale, bounds)
     exact = apply_limits(base * slope + offset, floor, cap)
-    return float(base), round_each(exact, floor, cap, scale)
+    return float(base), round_each(exact, floor, cap, scale, bounds)
 
 
 def school_bands(district: District, scenario: Scenario, column: str) -> pd.Series:
@@ -255,10 +247,8 @@ def allocation_units(matrix: np.ndarray, prior: np.ndarray, scenario: Scenario,
     fixed_parts = {
         "foundation_amount": fm.foundation_amount(len(pupils), w),
         "small_school_amount": fm.small_school_amount(pupils, w),
-        "band_supplement_amount": np.zeros(len(pupils)),
+        "band_supplement_amount": band_supplement_amount(bands, pupils, theory.band_supplement),
     }
-    if theory.band_supplement is not None:
-        fixed_parts["band_supplement_amount"] = band_supplement_amount(bands, pupils, theory.band_supplement)
     fixed = sum(fixed_parts.values())
 
     budget_units = pot_units = None
@@ -282,17 +272,19 @@ def allocation_units(matrix: np.ndarray, prior: np.ndarray, scenario: Scenario,
         exact_formula = base * weighted + fixed
         on_formula = (np.isnan(prev) | (step == 1.0)) & (exact_formula >= floor) & (exact_formula <= cap)
         formula_units = np.where(on_formula, units, np.floor(exact_formula * scale + 0.5).astype(np.int64))
-        years.append(YearResult(year, base, None if pot_units is None else pot_units / scale, units, formula_units))
+        years.append(YearResult(year, base, units, formula_units))
         prev = units / scale
     return Units(pupils, weighted, need_w, fixed_parts, budget_units, pot_units, tuple(years))
 
 
 def _allocate(district: District, scenario: Scenario) -> Allocation:
     w, theory, scale = scenario.weights, scenario.theory, scenario.scale
-    bands = None
-    if theory.band_supplement is not None:
-        bands = school_bands(district, scenario, theory.band_supplement.column)
-    core = allocation_units(district.matrix(count_columns(w)), district.prior, scenario, bands)
+    bands: dict[str, pd.Series] = {}  # each band column read once, the supplement's first
+    for spec in (theory.band_supplement, theory.autonomy):
+        if spec is not None and spec.column not in bands:
+            bands[spec.column] = school_bands(district, scenario, spec.column)
+    core = allocation_units(district.matrix(count_columns(w)), district.prior, scenario,
+                            bands[theory.band_supplement.column] if theory.band_supplement is not None else None)
     years, pot_units, budget_units = core.years, core.pot_units, core.budget_units
     first = years[0]
     base, units, formula_units = first.base, first.units, first.formula_units
@@ -302,7 +294,7 @@ def _allocate(district: District, scenario: Scenario) -> Allocation:
         for y in years:
             table[f"allocation_year_{y.year}"] = _money(y.units, scale)
     if theory.autonomy is not None:
-        shares = discretionary_shares(school_bands(district, scenario, theory.autonomy.column), theory.autonomy)
+        shares = discretionary_shares(bands[theory.autonomy.column], theory.autonomy)
         missing = np.flatnonzero(np.isnan(shares))
         if len(missing):
             raise InputError([Problem(district.name, int(i) + 2, theory.autonomy.column,

@@ -42,9 +42,11 @@ def whole_unit_bounds(floor: np.ndarray, cap: np.ndarray, scale: int):
             np.where(np.isfinite(cap), hi / scale, np.inf), lo, hi)
 
 
-def round_each(amounts: np.ndarray, floor: np.ndarray, cap: np.ndarray, scale: int = 1) -> np.ndarray:
-    """Each amount to the nearest unit (halves up), kept within its rounded limits; integer units."""
-    lo, hi = unit_bounds(floor, cap, scale)
+def round_each(amounts: np.ndarray, floor: np.ndarray, cap: np.ndarray, scale: int = 1,
+               bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Each amount to the nearest unit (halves up), kept within its rounded limits; integer units.
+    `bounds` may pass `unit_bounds(floor, cap, scale)` when it is already at hand."""
+    lo, hi = bounds if bounds is not None else unit_bounds(floor, cap, scale)
     nearest = np.floor(np.asarray(amounts, dtype=float) * scale + 0.5 + _EPS).astype(np.int64)
     return np.clip(nearest, lo, hi)
 
