@@ -67,7 +67,7 @@ def test_presentation_cards():
     h = Headline(total=250_000_000.0, prior_total=249_000_000.0, base=5000.0, gaining=30, losing=19, schools=50,
                  new_schools=1, biggest_loss=402_031.0, biggest_loss_pct=3.0, biggest_loser="Central High",
                  hold_harmless_cost=6_652_075.0, schools_at_floor=26, quartile_ratio=1.1504,
-                 quartile_ratio_prior=1.1555, quartile_ratio_same_schools=1.1438, budget=None, managed=0.0)
+                 quartile_ratio_prior=1.1555, quartile_ratio_same_schools=1.1438)
     cards = {label: (value, note) for label, value, note, _ in key_numbers(h)}
     assert cards["Total to schools"] == ("$250.0M", "+$1,000,000 vs last year")
     assert cards["Schools losing"] == ("19", "of 50")

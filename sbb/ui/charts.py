@@ -10,6 +10,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..report import dollars
+
 GAIN = "#1a7f37"      # green, readable on white and by most colour-blind readers next to LOSS
 LOSS = "#c62828"      # red
 NEUTRAL = "#5b6770"
@@ -123,7 +125,7 @@ def waterfall(steps: pd.DataFrame, big: bool = False, height: int | None = None,
     s["order"] = np.arange(len(s))
     s["colour"] = np.select([s["kind"] == "total", s["kind"] == "central", s["amount"] >= 0],
                             ["Total", "Held centrally", "Adds"], "Takes away")
-    s["label"] = [("-" if v < 0 else "+" if v > 0 and k != "total" else "") + f"${abs(v):,.0f}"
+    s["label"] = [("-" if v < 0 else "+" if v > 0 and k != "total" else "") + dollars(abs(v))
                   for v, k in zip(s["amount"], s["kind"])]
     s["right"] = s[["start", "end"]].max(axis=1)
     y = alt.Y("step:N", sort=alt.SortField("order"), title=None,

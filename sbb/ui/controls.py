@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..explain import grade_label, level_label, need_label
+from ..report import dollars
 from ..scenario import Scenario
 from ..spelling import GRADES
 from ..weights import FlagNeed, WeightTable, apply_overrides
@@ -276,10 +277,8 @@ def show(c: Control, value: Any) -> str:
         return "—"
     if c.kind == "weight":
         return f"{value:.2f}" if round(value, 2) == value else f"{value:g}"
-    if c.kind == "money":
-        return f"${value:,.0f}"
-    if c.kind == "base":
-        return f"${value:,.2f}"
+    if c.kind in ("money", "base"):
+        return dollars(value, cents=c.kind == "base")
     if c.kind == "pct":
         return f"{value:.1f}%"
     if c.kind == "share":

@@ -29,7 +29,7 @@ from . import charts, theory
 from .controls import (GROUPS, changes, controls_for, reference_settings, render_control, scenario_from_settings,
                        settings_from_scenario, sync_widgets, visible)
 from .presentation import Headline, equity_data, headline, money_columns, poor_pupils, school_table, signed
-from .state import accept_upload, district_for, init_session, read_scenario_upload, source_key
+from .state import accept_upload, district_for, init_session, read_scenario_upload
 
 GROUP_NAMES = {"funding": "Budget", "grades": "Grades", "needs": "Needs", "amounts": "School amounts",
                "limits": "Limits", "theory": "Central costs, phase-in"}
@@ -103,14 +103,8 @@ def current_district(state: Any, start: Scenario) -> District | None:
     if startup_errors is not None:
         st.warning("The scenario given on the command line could not be read; opened on the baseline instead.")
         st.dataframe(startup_errors, hide_index=True, width="stretch")
-    source = state["source"]
-    key = source_key(source, start.baseline)
     try:
-        if key in state.get("_read", ()):
-            return district_for(source, start.baseline)
-        district = district_for(source, start.baseline)  # shows a progress bar while it reads
-        state["_read"] = {*state.get("_read", ()), key}
-        return district
+        return district_for(state["source"], start.baseline)  # a progress bar while it first reads
     except InputError as err:
         previous = state.pop("last_good", None)
         if previous is not None and previous[1] is not start:
@@ -212,10 +206,10 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
     return bool(present)
 
 
-def render_group(group: str, start: Scenario, settings: dict, reference: dict, state: Any) -> int:
+def render_group(group: str, start: Scenario, settings: dict, reference: dict, state: Any) -> None:
     """Draw one group's controls in order; a toggle takes effect on the controls after it (for
-    example 'Set each grade separately' swaps band controls for one per grade). Returns how many."""
-    drawn, i = 0, 0
+    example 'Set each grade separately' swaps band controls for one per grade)."""
+    i = 0
     per_grade = bool(settings.get("per_grade"))
     group_controls = [c for c in controls_for(start, per_grade=per_grade) if c.group == group]
     while i < len(group_controls):
@@ -223,11 +217,9 @@ def render_group(group: str, start: Scenario, settings: dict, reference: dict, s
         i += 1
         if visible(c, settings):
             render_control(c, settings, reference, state, st)
-            drawn += 1
         if c.key == "per_grade" and bool(settings.get("per_grade")) != per_grade:
             per_grade = not per_grade
             group_controls = [c for c in controls_for(start, per_grade=per_grade) if c.group == group]
-    return drawn
 
 
 def upload_box(state: Any, start: Scenario) -> None:

@@ -78,8 +78,6 @@ class Headline:
     quartile_ratio: float | None
     quartile_ratio_prior: float | None
     quartile_ratio_same_schools: float | None
-    budget: float | None
-    managed: float
 
 
 def _quartile_ratio(dollars_per_school, pupils, poor) -> float | None:
@@ -118,7 +116,6 @@ def headline(allocation: Allocation, district: District) -> Headline:
         biggest_loss_pct=float(s["biggest_loss_pct"]), biggest_loser=loser,
         hold_harmless_cost=float(s["hold_harmless_cost"]), schools_at_floor=int(s["schools_at_floor"]),
         quartile_ratio=ratio, quartile_ratio_prior=ratio_prior, quartile_ratio_same_schools=ratio_same,
-        budget=allocation.budget, managed=float(allocation.scenario.theory.managed_total),
     )
 
 
