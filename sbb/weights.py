@@ -243,7 +243,7 @@ def _grades(r: Reader, table: dict) -> tuple[tuple[float, ...], bool]:
     for key in table:
         span = grade_span(str(key))
         if span is None:
-            r.problem(f"grade.{key}", None, "a grade (PK, K, 1-12), a band such as 'K-2', or 'all'")
+            r.problem(f"grade.{key}", None, "a grade (PK, K, 1-12) or a band such as 'K-2' (or 'all' alone)")
             continue
         value = r.number(table, key, "grade")
         for g in span:
