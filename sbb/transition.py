@@ -33,7 +33,9 @@ def transition(x: np.ndarray, prior: np.ndarray, t: Transition) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     p = np.asarray(prior, dtype=float)
     share = np.where(x >= p, t.share_of_gain, t.share_of_loss)
-    return np.where(np.isnan(p), x, p + share * (x - p))
+    with np.errstate(invalid="ignore"):  # an open limit (+-inf) with share 0 stays at p
+        moved = np.where(share == 0, p, p + share * (x - p))
+    return np.where(np.isnan(p), x, moved)
 
 
 def split_lines(slope, offset, floor, cap, prior, t: Transition):
