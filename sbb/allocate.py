@@ -33,13 +33,13 @@ from .counts import count_columns
 from .district import District
 from .limits import apply_limits, gains_cap, hold_harmless_floor
 from .problems import InputError, Problem
-from .rounding import round_each, round_to_total, unit_bounds, whole_unit_bounds
+from .rounding import round_each, round_to_total, whole_unit_bounds
 from .scenario import Scenario
 from .school_inputs import SchoolInputs, read_school_inputs
 from .solve import BudgetInfeasible, solve_base
 from .statutory import round_half_away
 from .theory import band_supplement_amount, discretionary_shares
-from .transition import Transition, split_lines
+from .transition import Transition, inverse, split_lines
 from .transition import transition as transition_map
 
 COLUMNS = [
@@ -170,8 +170,13 @@ def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base, bou
         keep = np.where(np.isnan(prev), 0.0, (1.0 - step) * rho * np.nan_to_num(prev))
         slope, offset = step * weighted, step * fixed + keep
     if transition is not None:
+        # The limits after the transition, in whole units (floors up, caps down), and the limits
+        # before it that map onto them, so the solve meets limits the rounding can keep.
         lo, hi = transition_map(floor, prev, transition), transition_map(cap, prev, transition)
-        bounds = unit_bounds(lo, hi, scale)
+        lo, hi, *bounds = whole_unit_bounds(lo, hi, scale)
+        bounds = tuple(bounds)
+        floor = inverse(lo, prev, transition, floor)
+        cap = np.maximum(inverse(hi, prev, transition, cap), floor)
         if pot_units is not None:
             *lines, constant = split_lines(slope, offset, floor, cap, prev, transition)
             base = solve_base(*lines, pot_units / scale - constant)

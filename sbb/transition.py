@@ -38,10 +38,23 @@ def transition(x: np.ndarray, prior: np.ndarray, t: Transition) -> np.ndarray:
     return np.where(np.isnan(p), x, moved)
 
 
+def inverse(y: np.ndarray, prior: np.ndarray, t: Transition, fallback: np.ndarray) -> np.ndarray:
+    """The amount before the transition that it maps to `y`; `fallback` where there is none (no
+    prior year, an open limit, or a share of 0 on that side)."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(prior, dtype=float)
+    share = np.where(y >= p, t.share_of_gain, t.share_of_loss)
+    ok = ~np.isnan(p) & np.isfinite(y) & (share > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        back = p + (y - p) / np.where(ok, share, 1.0)
+    return np.where(ok, back, fallback)
+
+
 def split_lines(slope, offset, floor, cap, prior, t: Transition):
     """(slope, offset, floor, cap, constant) of 2n clamped lines whose total equals the total after
     limits and transition, for every base (see the module docstring)."""
     p = np.asarray(prior, dtype=float)
+    floor, cap = np.asarray(floor, dtype=float), np.asarray(cap, dtype=float)
     new = np.isnan(p)
     pp = np.where(new, 0.0, p)
     lo_share = np.where(new, 1.0, t.share_of_loss)  # a new school: its whole line in the first half
@@ -51,7 +64,8 @@ def split_lines(slope, offset, floor, cap, prior, t: Transition):
 
     def scaled(share, lo, hi):
         on = share > 0
-        return (np.where(on, share * slope, 0.0), np.where(on, share * offset, 0.0),
+        with np.errstate(invalid="ignore"):
+            return (np.where(on, share * slope, 0.0), np.where(on, share * offset, 0.0),
                 np.where(on, share * lo, -np.inf), np.where(on, share * hi, np.inf))
 
     a = scaled(lo_share, floor, first_cap)
