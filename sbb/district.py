@@ -77,6 +77,14 @@ def load_district(schools: Source, weights: WeightTable, roster: Source | None =
     except InputError as err:
         problems.extend(err.problems)
         school_frame = _readable_ids(schools)
+    else:
+        if weights.multiplier or weights.extra_amounts:  # the formula's schools-file columns, checked with the rest
+            from .school_inputs import read_school_inputs
+
+            try:
+                read_school_inputs(school_frame, schools_table.name, weights.multiplier, weights.extra_amounts)
+            except InputError as err:
+                problems.extend(err.problems)
     students = roster if from_roster else counts
     say(0.05, f"Reading the {'roster' if from_roster else 'counts file'} {source_name(students)}")
     try:
