@@ -106,3 +106,33 @@ def test_minnesota_from_the_command_line():
     assert run.returncode == 0, run.stderr
     assert "$461,850,014.72" in run.stdout
     assert "2296 (0 gaining, 0 losing, 2296 unchanged, 0 new)" in run.stdout
+
+
+# ---------------------------------------------------------------------------------------------------
+# NYC Fair Student Funding FY2019: school Q243's published lines (DOE's FSF detail for 2018-19)
+# ---------------------------------------------------------------------------------------------------
+
+NYC = ROOT / "sample_data" / "nyc_fsf_fy2019"
+
+
+def nyc_row(scenario_name: str):
+    s = load_scenario(ROOT / "scenarios" / scenario_name)
+    d = load_district(NYC / "schools.csv", s.weights, counts=NYC / "counts.csv")
+    return allocate(d, s).table.iloc[0]
+
+
+def test_nyc_q243_lines_at_doe_per_capitas():
+    r = nyc_row("nyc_fsf_fy2019_per_capita.toml")
+    # DOE: academic intervention $248,260 = 53 x 1,633.51 + 128 x 1,020.68 + 19 x 1,633.51 (= 248,259.76)
+    assert r.need_amount == 248_260
+    # DOE: grade 9-12 $1,750,092; 416 x $4,206.95 = $1,750,091.20: DOE's own per capita has more than
+    # two decimals (1,750,092 / 416 = 4,206.952), so the printed one comes within a dollar
+    assert r.base_amount == 1_750_091
+    assert r.foundation_amount == 225_000
+
+
+def test_nyc_q243_lines_at_printed_weights():
+    r = nyc_row("nyc_fsf_fy2019.toml")
+    assert r.base_amount == pytest.approx(416 * 1.03 * 4084.80, abs=0.005)                       # 1,750,255.10
+    assert r.need_amount == pytest.approx((53 * 0.40 + 128 * 0.25 + 19 * 0.40) * 4084.80, abs=0.005)  # 248,355.84
+    assert r.weighted_enrollment == pytest.approx(416 * 1.03 + 53 * 0.40 + 128 * 0.25 + 19 * 0.40)  # 489.28
