@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -166,9 +167,16 @@ class WeightTable:
                                if getattr(self.rounding, k) is not None}
         return out
 
+    @cached_property
+    def _categories(self) -> tuple[Category, ...]:
+        return tuple(self._build_categories())
+
     def categories(self) -> list[Category]:
         """The need columns of the counts matrix, in order: each flag (or its bands), then each level
         (or its bands), need by need."""
+        return list(self._categories)
+
+    def _build_categories(self) -> list[Category]:
         out: list[Category] = []
         for n in self.needs:
             if isinstance(n, FlagNeed):
