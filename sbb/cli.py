@@ -44,7 +44,8 @@ def run_allocate(args: argparse.Namespace) -> int:
     if args.suppress_below is not None and (out is None or out.suffix.lower() != ".xlsx" or args.suppress_below < 1):
         raise InputError([Problem("--suppress-below", None, None, str(args.suppress_below),
                                   "a whole number of pupils (1 or more) with --out FILE.xlsx")])
-    district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts)
+    district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts,
+                             applies_to=scenario.applies_to)
     result = allocate(district, scenario)
     print("\n".join(summary_lines(result)))
     if out is not None:

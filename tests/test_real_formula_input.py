@@ -156,3 +156,23 @@ def test_cli_exit_2_lists_the_problems_never_a_traceback(tmp_path):
               "--scenario", str(ROOT / "scenarios" / "connecticut_ecs_style_transition.toml"))
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "row 2, column 'aid_ratio': value '-1': a multiplier: a number, 0 or more" in run.stderr
+
+
+def test_cli_lists_applies_to_and_counts_problems_together(tmp_path):
+    schools = tmp_path / "schools.csv"
+    schools.write_text((CT / "schools.csv").read_text().replace(",yes\n", ",maybe\n", 1))
+    counts = tmp_path / "counts.csv"
+    counts.write_text((CT / "counts.csv").read_text().replace("T2,400,100,0", "T2,400,500,0"))
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'''title = "t"
+weights = "{(ROOT / 'weights' / 'connecticut_ecs_style.toml').as_posix()}"
+[funding]
+mode = "fixed_base"
+[hold_harmless]
+max_loss_pct = 2.0
+applies_to = "alliance"
+''')
+    run = cli("--schools", str(schools), "--counts", str(counts), "--scenario", str(scenario))
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "row 2, column 'alliance': value 'maybe': yes or no" in run.stderr
+    assert "row 3, column 'low_income': value '500': at most the school's enrollment (400 pupils)" in run.stderr

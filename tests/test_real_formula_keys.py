@@ -157,6 +157,53 @@ def test_ramp_with_statutory_rounding_half_away_from_zero():
     assert row(a, "A").weighted_enrollment == pytest.approx(33.30, abs=1e-12)
 
 
+def test_excess_with_counted_and_pupil_rounding():
+    doc = {
+        "title": "excess", "base": {"per_weighted_pupil": 1000.0}, "grade": {"all": 1.0},
+        "needs": {"low": {"column": "low", "weight": 0.0}},
+        "concentration": {"c": {"need": "low", "shape": "excess", "share_at_least": 0.60, "weight": 0.15}},
+        "rounding": {"counted": 0, "weighted_pupils": 1},
+    }
+    w = weights_from_dict(doc, "excess.toml")
+    d = counts_district(w, [("A", 1.0), ("B", 1.0)], {"A": {"enrollment": 101, "low": 70},
+                                                      "B": {"enrollment": 10.5, "low": 9.5}})
+    a = allocate(d, make_scenario(w, mode="fixed_base", rounding="cents"))
+    # A: above = 70 - 0.60 x 101 = 9.4 -> 9 (counted, 0 decimals); 0.15 x 9 = 1.35 -> 1.4 (1 decimal)
+    #    weighted 101 + 1.4 = 102.4 -> $102,400
+    # B: counted 9.5 -> 10 (half away from zero); above 10 - 6.3 = 3.7 -> 4; 0.15 x 4 = 0.6;
+    #    weighted 10.5 + 0.6 = 11.1 -> $11,100
+    assert a.table["allocation"].tolist() == pytest.approx([102_400.0, 11_100.0], abs=1e-9)
+
+
+def test_grade_all_counts_file_with_grade_columns_adds_them_up():
+    doc = weights_doc()
+    doc["grade"] = {"all": 2.0}
+    doc["base"] = {"per_weighted_pupil": 10.0}
+    doc["needs"] = {}
+    w = make_weights(doc)
+    from sbb.spelling import GRADES
+
+    header = ["school_id", *[f"grade_{g}" for g in GRADES]]
+    data = csv_bytes(header, [["A", *range(len(GRADES))]])   # 0 + 1 + ... + 13 = 91 pupils
+    d = load_district(("schools.csv", schools_csv([("A", 1.0)])), w, counts=("counts.csv", data))
+    assert allocate(d, make_scenario(w, mode="fixed_base")).table["allocation"].tolist() == [1_820]  # 91 x 2 x 10
+
+
+def test_budget_neutral_summary_says_how_statutory_rounding_was_applied():
+    from sbb.report import summary_lines
+
+    w = lunch_weights(share=4, factor=4, weighted_pupils=2, formula=2)
+    d = counts_district(w, [("A", 40_000.0), ("B", 60_000.0)], {
+        "A": {"enrollment": 100, "lunch_free": 30, "lunch_reduced": 20},   # 12 pupil units (see above)
+        "B": {"enrollment": 100, "lunch_free": 90},                        # 54 pupil units
+    })
+    a = allocate(d, make_scenario(w))
+    # pot 100,000 over 66 units: base 1,515.15...; A 18,181.82 -> 18,182, B 81,818.18 -> 81,818
+    assert a.table["allocation"].tolist() == [18_182, 81_818]
+    text = "\n".join(summary_lines(a))
+    assert "solved on the unrounded dollar line" in text
+
+
 def test_step_concentration_on_levels_counts_the_levels():
     doc = {
         "title": "step", "base": {"per_weighted_pupil": 100.0}, "grade": {"all": 1.0},
@@ -327,4 +374,9 @@ def test_budget_neutral_ties_out_with_multipliers_bands_extras_and_transitions(c
         t_floor = np.where(np.isfinite(floor), prior + np.where(floor >= prior, t.share_of_gain, t.share_of_loss)
                            * np.where(np.isfinite(floor), floor - prior, 0.0), -np.inf)
     assert np.all(alloc >= np.ceil(t_floor * scale - 1e-6))
+    # and the cap: never above T(cap)
+    with np.errstate(invalid="ignore"):
+        t_cap = np.where(np.isfinite(cap), prior + np.where(cap >= prior, t.share_of_gain, t.share_of_loss)
+                         * np.where(np.isfinite(cap), cap - prior, 0.0), np.inf)
+    assert np.all(alloc <= np.floor(np.maximum(t_cap, t_floor) * scale + 1e-6))
     check_identities(a.table, scale)
