@@ -59,8 +59,12 @@ def split_lines(slope, offset, floor, cap, prior, t: Transition):
     pp = np.where(new, 0.0, p)
     lo_share = np.where(new, 1.0, t.share_of_loss)  # a new school: its whole line in the first half
     hi_share = np.where(new, 0.0, t.share_of_gain)
+    # min(L(x), p) = clamp(x, min(floor, p), min(cap, p)) and max(L(x), p) = clamp(x, max(floor, p),
+    # max(cap, p)); a limit rounded past p (a prior in cents, limits in whole dollars) stays uncrossed
+    first_floor = np.where(new, floor, np.minimum(floor, pp))
     first_cap = np.where(new, cap, np.minimum(cap, pp))
     second_floor = np.where(new, -np.inf, np.maximum(floor, pp))
+    second_cap = np.where(new, np.inf, np.maximum(cap, pp))
 
     def scaled(share, lo, hi):
         on = share > 0
@@ -68,7 +72,7 @@ def split_lines(slope, offset, floor, cap, prior, t: Transition):
             return (np.where(on, share * slope, 0.0), np.where(on, share * offset, 0.0),
                 np.where(on, share * lo, -np.inf), np.where(on, share * hi, np.inf))
 
-    a = scaled(lo_share, floor, first_cap)
-    b = scaled(hi_share, second_floor, cap)
+    a = scaled(lo_share, first_floor, first_cap)
+    b = scaled(hi_share, second_floor, second_cap)
     constant = float(np.sum(pp * (1.0 - lo_share - hi_share)))
     return (*(np.concatenate([x, y]) for x, y in zip(a, b)), constant)

@@ -324,7 +324,8 @@ def real_cases(draw):
         k5 = draw(st.integers(0, sum(grades[1:7])))
         up = draw(st.integers(0, sum(grades[7:])))
         counts[f"S{i}"] = dict(zip(cols, [*grades, k5, up]))
-        prior.append(math.nan if draw(st.integers(0, 5)) == 0 else float(draw(st.integers(0, 600_000))))
+        prior.append(math.nan if draw(st.integers(0, 5)) == 0
+                     else draw(st.integers(0, 600_000)) + draw(st.sampled_from([0, 0, 37, 50, 99])) / 100)
         mult.append(draw(st.sampled_from([0.0, 0.35, 0.5, 1.0, 1.25])))
         extra.append(float(draw(st.integers(0, 20_000))))
         yes.append(draw(st.sampled_from(["yes", "no"])))
@@ -332,7 +333,7 @@ def real_cases(draw):
                             "m": mult, "x": extra, "hh": yes})
     t = Transition(draw(st.sampled_from([0.0, 0.3, 0.565, 1.0])), draw(st.sampled_from([0.0, 0.5, 1.0])))
     loss = draw(st.one_of(st.none(), st.sampled_from([0.0, 3.0, 10.0])))
-    gain = draw(st.one_of(st.none(), st.sampled_from([5.0, 20.0])))
+    gain = draw(st.one_of(st.none(), st.sampled_from([0.0, 5.0, 20.0])))
     budget = float(round(np.nansum(prior) * draw(st.floats(0.8, 1.3)))) if draw(st.booleans()) else None
     return w, schools, counts, t, loss, gain, budget, draw(st.sampled_from(["dollars", "cents"]))
 
