@@ -11,17 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from .problems import InputError, Problem, shown
+from .text_encoding import utf8_text
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
     """The parsed TOML file at `path`; a missing file or bad syntax raises `InputError`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError([Problem(str(path), None, None, None, "the file does not exist")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(str(path), None, None, None, f"a readable UTF-8 text file ({exc})")]) from None
+    except OSError as exc:
+        raise InputError([Problem(str(path), None, None, None, f"a readable text file ({exc.strerror})")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:  # Windows-1252 (Notepad's "ANSI") when it is text at all
+        text = utf8_text(raw, str(path), "a TOML text file").getvalue().decode("utf-8")
     return parse_toml(text, str(path))
 
 
