@@ -80,7 +80,7 @@ def scenario_toml_from_workbook(source, out_path: str | Path) -> str:
         doc = tomllib.loads(stored["scenario_toml"])
         base_dir = Path(stored["base_dir"])
     except (KeyError, TypeError, tomllib.TOMLDecodeError):
-        raise InputError([Problem(name, None, "_sbb", None, "the hidden _sbb sheet as exported (its scenario "
+        raise InputError([Problem(name, None, None, None, "the hidden _sbb sheet as exported (its scenario "
                                   "was removed or edited); export the workbook again")]) from None
     out_path = Path(out_path)
     out_dir = out_path.resolve().parent
