@@ -61,3 +61,24 @@ def not_a_workbook(source: str | Path | bytes) -> str:
     if what == "an empty file":
         return "an .xlsx workbook; the file is empty"
     return f"an .xlsx workbook; the file is {what}"
+
+
+# what a file with each suffix starts with
+_EXPECTED = {".xlsx": "a zip archive", ".xlsm": "a zip archive", ".parquet": "a Parquet table", ".pq": "a Parquet table"}
+
+
+def misnamed(source: str | Path | bytes, suffix: str) -> str | None:
+    """'the file is a PNG image' when the file's first bytes contradict its `suffix` (.xlsx, .parquet);
+    None when they agree, or for other suffixes.
+
+    >>> misnamed(b"", ".xlsx"), misnamed(b"a,b\\n", ".parquet"), misnamed(b"PK\\x03\\x04", ".xlsx")
+    ('the file is empty', 'the file is a text file (a CSV?)', None)
+    """
+    wanted = _EXPECTED.get(suffix)
+    first = head(source)
+    if wanted is None or first is None:
+        return None
+    what = kind(first)
+    if what.startswith(wanted):
+        return None
+    return "the file is empty" if what == "an empty file" else f"the file is {what}"

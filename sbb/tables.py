@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from .filekind import misnamed
 from .problems import InputError, Problem, shown
 from .text_encoding import utf8_text
 
@@ -81,8 +82,10 @@ def read_table(source: str | Path | bytes, name: str | None = None, *, compact: 
     except Exception as exc:  # every parser failure becomes a message, never a traceback
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         line = re.search(r"fields in line (\d+), saw", reason)  # pandas' and our own wording
+        expected = f"a readable {suffix[1:].upper()} table"
+        found = misnamed(source, suffix)
         raise InputError([Problem(label, int(line.group(1)) if line else None, None, None,
-                                  f"a readable {suffix[1:].upper()} table ({reason})")]) from None
+                                  f"{expected}; {found}" if found else f"{expected} ({reason})")]) from None
     if suffix in (".csv", ".txt"):
         _refuse_other_separators(label, frame)
     frame.columns = [clean_header(c) for c in frame.columns]

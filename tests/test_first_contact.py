@@ -82,6 +82,8 @@ def bad_files(tmp_path_factory):
         "schools png xlsx": ["allocate", "--schools", str(d / "png.xlsx"), "--counts", COUNTS, "--scenario", BASELINE],
         "schools empty xlsx": ["allocate", "--schools", str(d / "empty.xlsx"), "--counts", COUNTS,
                                "--scenario", BASELINE],
+        "schools csv xlsx": ["allocate", "--schools", str(d / "csv.xlsx"), "--counts", COUNTS, "--scenario", BASELINE],
+        "schools zip xlsx": ["allocate", "--schools", str(d / "zip.xlsx"), "--counts", COUNTS, "--scenario", BASELINE],
         "counts png parquet": ["allocate", "--schools", SCHOOLS, "--counts", str(d / "png.parquet"),
                                "--scenario", BASELINE],
         "roster empty csv": ["allocate", "--schools", SCHOOLS, "--roster", str(d / "empty.csv"),
@@ -113,8 +115,10 @@ def bad_files(tmp_path_factory):
     ("scenario out folder", "{d}/no/s.toml: an output file in an existing folder; the folder {d}/no does not "
                             "exist (create it first, or write somewhere else)"),
     ("schools png csv", "{d}/png.csv: a readable CSV table; the file is a PNG image"),
-    ("schools png xlsx", "{d}/png.xlsx: a readable XLSX table (File is not a zip file)"),
-    ("schools empty xlsx", "{d}/empty.xlsx: a readable XLSX table (File is not a zip file)"),
+    ("schools png xlsx", "{d}/png.xlsx: a readable XLSX table; the file is a PNG image"),
+    ("schools empty xlsx", "{d}/empty.xlsx: a readable XLSX table; the file is empty"),
+    ("schools csv xlsx", "{d}/csv.xlsx: a readable XLSX table; the file is a text file (a CSV?)"),
+    ("counts png parquet", "{d}/png.parquet: a readable PARQUET table; the file is a PNG image"),
     ("roster empty csv", "{d}/empty.csv: a table with a header row; the file is empty"),
     ("scenario png", "{d}/png.toml: a TOML text file; the file is a PNG image"),
     ("allocate out folder", "{d}/no/a.xlsx: an output file in an existing folder; the folder {d}/no does not "
@@ -133,7 +137,7 @@ def test_bad_file_or_option_gives_exit_2_and_one_clear_line(bad_files, name, exp
 
 
 @pytest.mark.parametrize("name,starts", [
-    ("counts png parquet", "a readable PARQUET table ("),
+    ("schools zip xlsx", "a readable XLSX table ("),  # a zip, so the reader's own reason is given
     ("scenario folder", "a readable text file ("),
 ])
 def test_other_unreadable_inputs_give_one_line(bad_files, name, starts):
