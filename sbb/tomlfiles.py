@@ -23,11 +23,16 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise InputError([Problem(str(path), None, None, None, "the file does not exist")]) from None
     except OSError as exc:
         raise InputError([Problem(str(path), None, None, None, f"a readable text file ({exc.strerror})")]) from None
+    return parse_toml(toml_text(raw, str(path)), str(path))
+
+
+def toml_text(raw: bytes, name: str) -> str:
+    """A TOML file's bytes as text: UTF-8 (a byte-order mark dropped), else Windows-1252 (Notepad's
+    "ANSI"); a file that is neither, or not text, raises `InputError` naming `name`."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:  # Windows-1252 (Notepad's "ANSI") when it is text at all
-        text = utf8_text(raw, str(path), "a TOML text file").getvalue().decode("utf-8")
-    return parse_toml(text, str(path))
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return utf8_text(raw, name, "a TOML text file").getvalue().decode("utf-8")
 
 
 def parse_toml(text: str, name: str) -> dict[str, Any]:
