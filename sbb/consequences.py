@@ -16,6 +16,7 @@ Two rules, applied to the full list before it is shown:
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from .problems import Problem
 
@@ -43,7 +44,7 @@ def _unknown_note(unknown: list[Problem]) -> str:
         per_id[p.value or ""] = per_id.get(p.value or "", 0) + 1
     ids = ", ".join(repr(v) for v in list(per_id)[:3]) + (f" and {len(per_id) - 3} more" if len(per_id) > 3 else "")
     rows = len(unknown)
-    files = ", ".join(dict.fromkeys(p.file for p in unknown))
+    files = ", ".join(dict.fromkeys(Path(p.file).name for p in unknown))  # the name; its folder is noise here
     return (f". {files} has {rows:,} row{'s' if rows != 1 else ''} with school_id {ids}, which the schools file "
             "does not list: is one of these rows that school? (Those rows are checked again once the ids are fixed.)")
 

@@ -131,7 +131,7 @@ def test_bad_files_exit_2_with_every_problem_on_stderr(bad_runs):
         # one mistake, one problem: the repeated id once, and the roster's row of the school the
         # schools file then lacks ('Z') folded into it
         f"{schools}, row 2, column 'school_id': value 'A': a unique school id; it appears more than once "
-        f"(also row 3). {roster} has 1 row with school_id 'Z', which the schools file does not list: is one of "
+        f"(also row 3). {roster.name} has 1 row with school_id 'Z', which the schools file does not list: is one of "
         "these rows that school? (Those rows are checked again once the ids are fixed.)",
         f"{schools}, row 3, column 'prior_allocation': value '-5': a prior allocation of at least 0 dollars",
         f"{roster}, row 2, column 'grade': value '13': a grade: PK (Pre-K), K (KG), 1-12 (01-12)",

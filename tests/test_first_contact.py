@@ -169,7 +169,7 @@ def test_one_duplicated_school_id_is_one_problem(tmp_path):
                          str(SAMPLE / "roster.csv"), "--scenario", BASELINE]})["dup"]
     line = one_line_exit_2(r)
     assert line == (f"{tmp_path / 'schools.csv'}, row 3, column 'school_id': value 'S002': a unique school id; it "
-                    f"appears more than once (also row 4). {SAMPLE / 'roster.csv'} has {s003:,} rows with "
+                    f"appears more than once (also row 4). roster.csv has {s003:,} rows with "
                     "school_id 'S003', which the schools file does not list: is one of these rows that school? "
                     "(Those rows are checked again once the ids are fixed.)")
 
