@@ -64,3 +64,14 @@ def test_app_listens_on_this_machine_only_and_every_setting_is_a_streamlit_optio
     for section, values in settings.items():
         for key in values:
             assert f"{section}.{key}" in known, f"{section}.{key}"
+
+
+def test_readme_network_command_uses_real_streamlit_options():
+    """The deliberate network set-up in the README names options the installed Streamlit knows
+    (a misspelt one would make Streamlit refuse to start, or be ignored)."""
+    from streamlit import config
+
+    command = next(line.strip() for line in README.splitlines() if "--server.address 0.0.0.0" in line)
+    options = re.findall(r"--([a-z]+\.[A-Za-z]+)", command)
+    assert options == ["server.address", "browser.serverAddress"]
+    assert set(options) <= set(config._config_options_template)
