@@ -361,6 +361,14 @@ def _weights_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> No
                 "recalculates every school's allocation exactly as the engine would.")
     note += (" Yellow cells are parameters (each is a named range, see the Name column). "
              "'solved' values come from the engine and are not read back.")
+    r = s.weights.rounding
+    if r.any():
+        places = ", ".join(f"{k.replace('_', ' ')} {getattr(r, k)}" for k in ("share", "factor", "counted",
+                           "weighted_pupils", "formula") if getattr(r, k) is not None)
+        note += (f" Statutory rounding (decimals: {places}) is written into the Allocations formulas as ROUND, "
+                 "half away from zero" + ("" if s.mode == "fixed_base" else
+                                         "; in this budget-neutral scenario the formula amount is not rounded")
+                 + ".")
     ws["A2"] = note
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:F2")
