@@ -320,7 +320,7 @@ def show(c: Control, value: Any) -> str:
     if c.kind == "pct":
         return f"{value:.1f}%"
     if c.kind == "share":
-        return f"{value * 100:.0f}%"
+        return f"{value * 100:g}%" if round(value * 100, 1) == round(value * 100, 6) else f"{value * 100:.2f}%"
     if c.kind == "toggle":
         return "on" if value else "off"
     if c.kind == "choice":
@@ -426,7 +426,7 @@ def render_control(c: Control, settings: dict[str, Any], reference: dict[str, An
             "money": dict(min_value=0.0, step=1000.0 if "budget" not in c.key else 100000.0, format="%.0f"),
             "base": dict(min_value=0.0, step=10.0, format="%.2f"),
             "pct": dict(min_value=0.0, max_value=100.0, step=0.5, format="%.1f"),
-            "share": dict(min_value=0.0, max_value=100.0, step=1.0, format="%.0f"),
+            "share": dict(min_value=0.0, max_value=100.0, step=0.5, format="%.1f"),
             "pupils": dict(min_value=0, step=10),
             "years": dict(min_value=1, max_value=10, step=1),
         }[c.kind]
