@@ -36,10 +36,10 @@ from .problems import InputError, Problem
 from .rounding import round_each, round_to_total, whole_unit_bounds
 from .scenario import Scenario
 from .school_inputs import SchoolInputs, read_school_inputs
-from .solve import BudgetInfeasible, solve_base
+from .solve import BudgetInfeasible, solve_base, solve_total
 from .statutory import round_half_away
 from .theory import band_supplement_amount, discretionary_shares
-from .transition import Transition, inverse, split_lines
+from .transition import Transition, inverse, transition_total
 from .transition import transition as transition_map
 
 COLUMNS = [
@@ -178,8 +178,7 @@ def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base, bou
         floor = inverse(lo, prev, transition, floor)
         cap = np.maximum(inverse(hi, prev, transition, cap), floor)
         if pot_units is not None:
-            *lines, constant = split_lines(slope, offset, floor, cap, prev, transition)
-            base = solve_base(*lines, pot_units / scale - constant)
+            base = solve_total(transition_total(slope, offset, floor, cap, prev, transition), pot_units / scale)
         line = base * slope + offset
         if pot_units is None:
             line = round_half_away(line, formula_places)

@@ -6,11 +6,12 @@ For a school with a prior allocation p and an amount x after the floor and cap:
     x <  p:  p + share_of_loss x (x - p)      (1 = all the way down)
 
 A school without a prior year is on the formula. The map is monotone, so the budget-neutral total
-is still a non-decreasing piecewise-linear function of the base; `split_lines` rewrites each school
-as two clamped lines plus a constant so the exact solve (`sbb.solve`) needs no change:
+is still a non-decreasing piecewise-linear function of the base, with one more breakpoint per school
+(at its prior amount); `transition_total` lists the breakpoints and the exact solve of `sbb.solve`
+finds the base on it:
 
-    T(L(x)) = l x min(L(x), p) + g x max(L(x), p) + p x (1 - l - g),
-    min(L(x), p) = clamp(x, floor, min(cap, p)),  max(L(x), p) = clamp(x, max(floor, p), cap).
+    T(L(x)) = p + l x (min(L(x), p) - p) + g x (max(L(x), p) - p),
+    min(L(x), p) = clamp(x, min(floor, p), min(cap, p)),  max(L(x), p) = clamp(x, max(floor, p), max(cap, p)).
 """
 
 from __future__ import annotations
@@ -50,29 +51,68 @@ def inverse(y: np.ndarray, prior: np.ndarray, t: Transition, fallback: np.ndarra
     return np.where(ok, back, fallback)
 
 
-def split_lines(slope, offset, floor, cap, prior, t: Transition):
-    """(slope, offset, floor, cap, constant) of 2n clamped lines whose total equals the total after
-    limits and transition, for every base (see the module docstring)."""
+def transition_total(slope, offset, floor, cap, prior, t: Transition):
+    """The budget-neutral total as a function of the base, T(b) = sum_i V_i(slope_i b + offset_i), as
+    a `sbb.solve.Piecewise`, with
+
+        V_i(x) = p + l x (clamp(x, a, c1) - p) + g x (clamp(x, a2, c) - p)
+        a = min(floor, p), c1 = min(cap, p), a2 = max(floor, p), c = max(cap, p)
+
+    (l, g: the shares of loss and gain; a new school is clamp(x, floor, cap)). Where the two parts
+    meet at the prior there is one breakpoint, not two that tie, so the events are sorted once.
+    """
+    from .solve import piecewise_from_events
+
+    w = np.asarray(slope, dtype=float)
+    f = np.asarray(offset, dtype=float)
+    lo, hi = np.asarray(floor, dtype=float), np.asarray(cap, dtype=float)
     p = np.asarray(prior, dtype=float)
-    floor, cap = np.asarray(floor, dtype=float), np.asarray(cap, dtype=float)
     new = np.isnan(p)
     pp = np.where(new, 0.0, p)
-    lo_share = np.where(new, 1.0, t.share_of_loss)  # a new school: its whole line in the first half
-    hi_share = np.where(new, 0.0, t.share_of_gain)
-    # min(L(x), p) = clamp(x, min(floor, p), min(cap, p)) and max(L(x), p) = clamp(x, max(floor, p),
-    # max(cap, p)); a limit rounded past p (a prior in cents, limits in whole dollars) stays uncrossed
-    first_floor = np.where(new, floor, np.minimum(floor, pp))
-    first_cap = np.where(new, cap, np.minimum(cap, pp))
-    second_floor = np.where(new, -np.inf, np.maximum(floor, pp))
-    second_cap = np.where(new, np.inf, np.maximum(cap, pp))
+    l_share = np.where(new, 1.0, t.share_of_loss)
+    g_share = np.where(new, 0.0, t.share_of_gain)
+    a = np.where(new, lo, np.minimum(lo, pp))
+    c1 = np.where(new, hi, np.minimum(hi, pp))
+    a2 = np.where(new, 0.0, np.maximum(lo, pp))
+    c = np.where(new, 0.0, np.maximum(hi, pp))
+    flat = w <= 0
+    sloped = ~flat
+    first = sloped & (l_share > 0) & (a < c1)    # the part below the prior moves with x somewhere
+    second = sloped & (g_share > 0) & (a2 < c)   # the part above it
+    # As b -> -inf the first part sits at a (or, with no floor, on its line: l x (x - p)) and the
+    # second at a2; a school without pupils stays at its value at x = f.
+    first_line = first & ~np.isfinite(a)
+    a_fin = np.where(np.isfinite(a), a, 0.0)
+    first_val = np.where(first_line, l_share * (f - pp), np.where(np.isfinite(a), l_share * (a_fin - pp), 0.0))
+    at_start = pp + first_val + g_share * (a2 - pp)
+    if flat.any():
+        x = np.minimum(np.maximum(f, a), c1)
+        first_flat = np.where(np.isfinite(x), l_share * (np.where(np.isfinite(x), x, 0.0) - pp), 0.0)
+        at_start = np.where(flat, pp + first_flat + g_share * (np.minimum(np.maximum(f, a2), c) - pp), at_start)
+    const0 = float(np.sum(at_start))
+    slope0 = float(np.sum(np.where(first_line, l_share * w, 0.0)))
+    on_line0 = int(np.count_nonzero(first_line))
 
-    def scaled(share, lo, hi):
-        on = share > 0
-        with np.errstate(invalid="ignore"):
-            return (np.where(on, share * slope, 0.0), np.where(on, share * offset, 0.0),
-                np.where(on, share * lo, -np.inf), np.where(on, share * hi, np.inf))
-
-    a = scaled(lo_share, first_floor, first_cap)
-    b = scaled(hi_share, second_floor, second_cap)
-    constant = float(np.sum(pp * (1.0 - lo_share - hi_share)))
-    return (*(np.concatenate([x, y]) for x, y in zip(a, b)), constant)
+    merge = first & second & (c1 == a2)          # the usual case: one breakpoint at the prior
+    parts = []                                   # (mask, level x, coefficient, +-1 sloping lines)
+    parts.append((first & np.isfinite(a), a, l_share, 1.0))
+    parts.append((first & ~merge & np.isfinite(c1), c1, -l_share, -1.0))
+    parts.append((second & ~merge, a2, g_share, 1.0))
+    parts.append((merge, c1, g_share - l_share, 0.0))
+    parts.append((second & np.isfinite(c), c, -g_share, -1.0))
+    at_list, dc, ds, dn = [], [], [], []
+    for mask, level, coef, lines in parts:
+        if not mask.any():
+            continue
+        ws, fs, xs = w[mask], f[mask], level[mask]
+        k = coef[mask] if np.ndim(coef) else np.full(len(ws), coef)
+        at_list.append((xs - fs) / ws)
+        dc.append(k * (fs - xs))
+        ds.append(k * ws)
+        dn.append(np.full(len(ws), lines))
+    if at_list:
+        at = np.concatenate(at_list)
+        events = np.vstack([np.concatenate(dc), np.concatenate(ds), np.concatenate(dn)])
+    else:
+        at, events = np.empty(0), np.empty((3, 0))
+    return piecewise_from_events(const0, slope0, on_line0, at, events)

@@ -381,3 +381,26 @@ def test_budget_neutral_ties_out_with_multipliers_bands_extras_and_transitions(c
                          * np.where(np.isfinite(cap), cap - prior, 0.0), np.inf)
     assert np.all(alloc <= np.floor(np.maximum(t_cap, t_floor) * scale + 1e-6))
     check_identities(a.table, scale)
+
+
+def test_transition_total_equals_the_sum_of_every_school_at_any_base():
+    """The breakpoint list the solve uses, against the direct sum of T(clamp(b w + f, floor, cap)) over
+    schools, on random schools (new ones, no limits, limits on either side of the prior, no pupils)."""
+    from sbb.limits import apply_limits
+    from sbb.transition import transition, transition_total
+
+    rng = np.random.default_rng(12)
+    for _ in range(400):
+        n = int(rng.integers(1, 8))
+        w = rng.choice([0, 0.5, 1, 2, 3.7], n)
+        f = rng.choice([0, 100, 250.5], n)
+        p = rng.choice([np.nan, 200, 500, 1000.37, 3000], n)
+        lo = np.where(rng.random(n) < 0.5, -np.inf, p * rng.choice([0.9, 1.0, 1.02], n))
+        hi = np.where(rng.random(n) < 0.5, np.inf, p * rng.choice([1.0, 1.1, 0.98], n))
+        lo = np.where(np.isnan(lo), np.where(rng.random(n) < 0.3, 50.0, -np.inf), lo)
+        hi = np.maximum(np.where(np.isnan(hi), np.inf, hi), lo)
+        t = Transition(float(rng.choice([0, 0.3, 0.565, 1.0])), float(rng.choice([0, 0.5, 1.0])))
+        total = transition_total(w, f, lo, hi, p, t)
+        for b in [0.0, *rng.uniform(0, 3000, 10)]:
+            direct = float(np.sum(transition(apply_limits(b * w + f, lo, hi), p, t)))
+            assert total.total(b) == pytest.approx(direct, rel=1e-9, abs=1e-6)
