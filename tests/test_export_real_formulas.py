@@ -10,7 +10,6 @@ import dataclasses
 import subprocess
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from ..spelling import GRADES
-from ..weights import FlagNeed, WeightTable
+from ..weights import WeightTable
 
 EPS = "0.000001"  # units; the engine's allowance for float noise when rounding limits
 
