@@ -25,7 +25,7 @@ from ..explain import explain_all, explain_change
 from ..problems import InputError
 from ..report import allocation_csv, dollars
 from ..scenario import Scenario, scenario_to_toml
-from . import charts, theory
+from . import charts, theory, workspace
 from .controls import (GROUPS, changes, controls_for, reference_settings, render_control, scenario_from_settings,
                        settings_from_scenario, sync_widgets, visible)
 from .presentation import Headline, equity_data, headline, money_columns, poor_pupils, school_table, signed
@@ -66,8 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     district = current_district(state, state["start"])
     if district is None:
         return
-    start: Scenario = state["start"]
     prior_total = float(np.nansum(district.prior))
+    workspace.open_address(state, prior_total)  # a session's first run: the address's scenario and settings
+    start: Scenario = state["start"]
     memo = state.get("_start_settings")
     if memo is None or memo[0] is not start or memo[1] != prior_total:
         memo = (start, prior_total, settings_from_scenario(start, prior_total), reference_settings(start, prior_total))
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     reference = memo[3]
     present = sidebar(state, start, reference, prior_total)
     settings = state["settings"]
+    workspace.show_address_message(state)
     edited = settings != memo[2]
     title = f"{start.title} (edited)" if edited else start.title
     try:
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         st.dataframe(err.table(), hide_index=True, width="stretch")
         return
     save_box(scenario)
+    workspace.versions_panel(state, district)
     show_upload_errors(state)
     if present:
         presentation_view(allocation, district)
@@ -147,6 +150,7 @@ def _reset() -> None:
     state = st.session_state
     state["settings"] = settings_from_scenario(state["start"], state.get("prior_total"))
     sync_widgets(state, state["start"], state["settings"])
+    state["_edit_label"] = "Reset"
 
 
 def _scenario_upload() -> None:
@@ -183,6 +187,7 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
                 help="Put every control back to the picked scenario's values.")
     right.button("Baseline", width="stretch", help="Pick the baseline scenario.", on_click=_go_to_baseline,
                  disabled=state["pick"] == "baseline.toml" or "baseline.toml" not in scenarios)
+    history_box = sb.container()  # undo and redo: filled once this run's edit is recorded
     diff_box = sb.container()  # filled after the controls, so it lists this run's values
     # one group of controls at a time: fewer widgets on the page keeps every change quick to draw
     if state.get("group") not in GROUP_NAMES:
@@ -192,6 +197,8 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
     with sb.container(border=True):
         st.markdown(f"**{dict(GROUPS)[group]}**")
         render_group(group, start, settings, reference, state)
+    workspace.after_edit(state, start, state["_start_settings"][2])  # undo history and the address
+    workspace.history_panel(state, history_box)
     diff = changes(start, settings, reference)
     if diff:
         with diff_box.expander(f"{len(diff)} change{'s' if len(diff) != 1 else ''} from the baseline"):
@@ -439,7 +446,7 @@ def explain_tab(allocation: Allocation, district: District) -> None:
 def compare_tab(allocation: Allocation, district: District) -> None:
     """Two or three scenarios side by side on the same district: totals, equity, per-school changes."""
     state = st.session_state
-    scenarios: dict[str, Scenario] = state["scenarios"]
+    scenarios: dict[str, Scenario] = {**workspace.compare_pool(state), **state["scenarios"]}  # versions first
     options = [CURRENT, *scenarios]
     default = [CURRENT] + [n for n in ("ell_050_hold_harmless.toml", "poverty_030.toml") if n in scenarios][:1]
     picked = st.multiselect("Scenarios to compare (up to three)", options, default=default, max_selections=3,
@@ -460,6 +467,7 @@ def compare_tab(allocation: Allocation, district: District) -> None:
             st.warning(f"{scenarios[name].title} cannot be allocated on this district: {err.message()}")
     if not results:
         return
+    workspace.version_notes(state, picked)
     st.markdown("**Totals**")
     st.dataframe(compare_totals(results, district), width="stretch")
     poor = poor_pupils(district, allocation.scenario)
