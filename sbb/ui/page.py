@@ -449,6 +449,7 @@ def compare_tab(allocation: Allocation, district: District) -> None:
     scenarios: dict[str, Scenario] = {**workspace.compare_pool(state), **state["scenarios"]}  # versions first
     options = [CURRENT, *scenarios]
     default = [CURRENT] + [n for n in ("ell_050_hold_harmless.toml", "poverty_030.toml") if n in scenarios][:1]
+    default = workspace.compare_default(state, default)  # the latest versions, once there are two
     picked = st.multiselect("Scenarios to compare (up to three)", options, default=default, max_selections=3,
                             key="compare", format_func=lambda n: n if n == CURRENT else scenarios[n].title)
     if not picked:

@@ -225,7 +225,7 @@ def versions_panel(state: Any, district: District) -> None:
     """Save the current settings as a named version; list this session's versions; open, download
     (scenario TOML, Excel workbook with the note on its Summary sheet) or delete one."""
     kept: list[versions.Version] = state.get(VERSIONS, [])
-    with st.sidebar.expander(f"Versions ({len(kept)})", expanded=bool(state.get("_version_error"))):
+    with st.sidebar.expander("Versions"):  # one label: the expander stays open as versions are added
         st.text_input("Version name", key="version_name", placeholder="e.g. Trustee Lee's proposal")
         st.text_area("Note", key="version_note", height=80, placeholder="e.g. ELL 0.50, 2% floor")
         st.button("Save as version", on_click=_save_version, width="stretch", key="save_version")
@@ -273,6 +273,13 @@ def _workbook():
 def compare_pool(state: Any) -> dict[str, Scenario]:
     """The session's versions (keyed 'version:<name>', titled by the name) for the Compare tab."""
     return {v.key: v.scenario for v in state.get(VERSIONS, [])}
+
+
+def compare_default(state: Any, default: list[str]) -> list[str]:
+    """What the Compare tab first shows: with two versions or more, the current settings and the
+    two latest versions; otherwise `default`."""
+    kept = state.get(VERSIONS, [])
+    return [default[0], *[v.key for v in kept[-2:]]] if len(kept) >= 2 else default
 
 
 def version_notes(state: Any, picked: list[str]) -> None:
