@@ -128,14 +128,15 @@ def after_edit(state: Any, start: Scenario, own: dict[str, Any]) -> None:
     settings = state["settings"]
     label = state.pop("_edit_label", None)
     now = history.current
-    if label is None:
-        if now is None:
-            label = "Opened"
-        elif now.pick != state["pick"]:
-            label = f"Scenario: {start.title}"
-        else:
-            label = describe(now.settings, settings, _labels(start), _show(start))
-    history.record(state["pick"], settings, label)
+    if now is None or now.pick != state["pick"] or now.settings != settings:  # words only for a real edit
+        if label is None:
+            if now is None:
+                label = "Opened"
+            elif now.pick != state["pick"]:
+                label = f"Scenario: {start.title}"
+            else:
+                label = describe(now.settings, settings, _labels(start), _show(start))
+        history.record(state["pick"], settings, label)
     write_address(state, own)
 
 
