@@ -66,6 +66,12 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (seconds), from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Sampler(threading.Thread):
     """Samples a process's VmRSS every `every` seconds until stopped; keeps the peak."""
 
@@ -195,6 +201,7 @@ async def one_run(n: int, port: int, pid: int, edits: int, think: tuple[float, f
         while len(opened) < n and not all(t.done() for t in tasks):
             await asyncio.sleep(0.05)
         out["all_open"] = rss_mb(pid)
+        out["cpu0"] = cpu_seconds(pid)
         ready.set()
         return time.perf_counter() - t0
 
@@ -203,6 +210,7 @@ async def one_run(n: int, port: int, pid: int, edits: int, think: tuple[float, f
     for t in pending:
         t.cancel()
     errors = [repr(t.exception()) for t in done if t is not opening and t.exception() is not None]
+    cpu = cpu_seconds(pid) - out.get("cpu0", 0.0)
     sampler.stop()
     times = sorted(out["times"])
     q = statistics.quantiles(times, n=20, method="inclusive") if len(times) >= 2 else times * 19
@@ -210,7 +218,7 @@ async def one_run(n: int, port: int, pid: int, edits: int, think: tuple[float, f
         "sessions": n, "edits": len(times), "planned": n * edits, "wrong": out["wrong"], "errors": errors,
         "timed_out": bool(pending), "first_median_s": statistics.median(out["first"]) if out["first"] else None,
         "median_s": statistics.median(times) if times else None, "p95_s": q[18] if times else None,
-        "max_s": times[-1] if times else None, "rss_idle_mb": idle, "rss_all_open_mb": out.get("all_open"),
+        "max_s": times[-1] if times else None, "cpu_per_update_s": cpu / len(times) if times else None, "rss_idle_mb": idle, "rss_all_open_mb": out.get("all_open"),
         "rss_peak_mb": max(sampler.peak, rss_mb(pid, "VmRSS")), "wall_s": time.perf_counter() - t0,
     }
 
@@ -237,12 +245,12 @@ def ms(seconds: float | None) -> str:
 
 def table(rows: list[dict], think: tuple[float, float], edits: int) -> str:
     lines = ["| Sessions | Changes timed | Update median | Update p95 | Update max | First page (median) | "
-             "Server RSS, no session yet | RSS, all sessions open | RSS peak | Wrong numbers |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "Server CPU per update | Server RSS, no session yet | RSS, all sessions open | RSS peak | Wrong numbers |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         done = f"{r['edits']} of {r['planned']}" + (" (stopped at the time limit)" if r["timed_out"] else "")
         lines.append(f"| {r['sessions']} | {done} | {ms(r['median_s'])} | {ms(r['p95_s'])} | {ms(r['max_s'])} | "
-                     f"{ms(r['first_median_s'])} | {r['rss_idle_mb']:.0f} MB | {r['rss_all_open_mb'] or 0:.0f} MB | "
+                     f"{ms(r['first_median_s'])} | {ms(r['cpu_per_update_s'])} | {r['rss_idle_mb']:.0f} MB | {r['rss_all_open_mb'] or 0:.0f} MB | "
                      f"{r['rss_peak_mb']:.0f} MB | {r['wrong']} |")
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     lines.append("")

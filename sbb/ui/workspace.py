@@ -172,7 +172,7 @@ def history_panel(state: Any, where: Any) -> None:
                  icon=":material/redo:", help="Make the edit you took back again.")
     recent = history.recent(8)
     if len(history.steps) > 1:
-        with sb.expander(f"Edits ({history.at} of {len(history.steps) - 1})"):
+        with sb.expander("Edits"):  # one label: the expander stays open while edits are added
             st.dataframe(pd.DataFrame(recent, columns=["", "Edit"]), hide_index=True, width="stretch",
                          key="history_table")
 
