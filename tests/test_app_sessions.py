@@ -121,8 +121,8 @@ def test_undo_and_redo_round_trip(district):
     at.button(key="redo").click().run()
     assert metric(at, "Base per weighted pupil") == dollars(both.base_per_weighted_pupil, True)
     assert at.button(key="redo").disabled
-    edits = [d.value for d in at.dataframe if "Edit" in d.value.columns][0]
-    assert list(edits["Edit"]) == ["Poverty: 0.25 → 0.35", "English learners: 0.40 → 0.50", "Opened"]
+    edits = [t.value for t in at.text if "Opened" in t.value][0]
+    assert edits.splitlines() == ["▸ Poverty: 0.25 → 0.35", "  English learners: 0.40 → 0.50", "  Opened"]
     # undo a scenario pick too
     at.selectbox(key="pick").set_value("poverty_030.toml").run()
     at.button(key="undo").click().run()

@@ -160,6 +160,18 @@ def _redo() -> None:
         _restore(step)
 
 
+def history_text(recent: list[tuple[str, str]]) -> str:
+    """The last edits, newest first, one a line: '▸ ' marks the current state, '↶ ' one undone.
+
+    >>> print(history_text([("undone", "b"), ("now", "a"), ("", "Opened")]))
+    ↶ b
+    ▸ a
+      Opened
+    """
+    marks = {"now": "▸ ", "undone": "↶ ", "": "  "}
+    return "\n".join(marks[mark] + label for mark, label in recent)
+
+
 def history_panel(state: Any, where: Any) -> None:
     """Undo and Redo buttons, and the last edits (newest first) in a small list, drawn in `where`
     (a sidebar container placed above the controls, filled after this run's edit is recorded)."""
@@ -173,8 +185,7 @@ def history_panel(state: Any, where: Any) -> None:
     recent = history.recent(8)
     if len(history.steps) > 1:
         with sb.expander("Edits"):  # one label: the expander stays open while edits are added
-            st.dataframe(pd.DataFrame(recent, columns=["", "Edit"]), hide_index=True, width="stretch",
-                         key="history_table")
+            st.text(history_text(recent))  # plain text (labels may quote a scenario's title)
 
 
 # --------------------------------------------------------------------------------------------------
