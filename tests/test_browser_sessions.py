@@ -87,6 +87,10 @@ def test_reload_second_context_and_undo_redo(server, browser):  # noqa: F811
     wait_metric(page, BASE, money(ell))
     wait_address(page, "needs.poverty.weight", None)
     expect(page.get_by_label("Poverty", exact=True)).to_have_value("0.25")
+    # the browser's Back button goes to the address before the last edit, and its numbers
+    page.go_back()
+    wait_metric(page, BASE, money(both))
+    expect(page.get_by_label("Poverty", exact=True)).to_have_value("0.35")
     no_exception(page)
     context.close()
 

@@ -53,31 +53,46 @@ def _params() -> dict[str, list[str]]:
     return {key: qp.get_all(key) for key in qp}
 
 
+def _history_navigation() -> bool:
+    """Whether this run comes from the browser's Back or Forward button (the address changed under us)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(getattr(ctx, "is_history_navigation", False))
+
+
 def open_address(state: Any, prior_total: float) -> None:
-    """On the session's first run only: apply the address (scenario and settings), or keep the
-    starting scenario and say why not. A different scenario than the starting one reruns the page
-    so its district is read under its weight table."""
-    if state.get("_address_read"):
+    """Apply the address (scenario and settings) on the session's first run, and again when the
+    browser's Back or Forward button goes to an earlier address (each edit writes one). A bad address
+    on the first run keeps the starting scenario and says why. A different scenario than the current
+    one reruns the page so its district is read under its weight table."""
+    first = not state.get("_address_read")
+    if not first and not _history_navigation():
         return
-    state["_address_read"] = True
-    state["_start_pick"] = state["pick"]
-    state["_start_data"] = data_token(state["source"])
+    if first:
+        state["_address_read"] = True
+        state["_start_pick"] = state["pick"]
+        state["_start_data"] = data_token(state["source"])
     state["prior_total"] = prior_total
-    opened = address.decode(_params(), state["scenarios"], lambda s: settings_from_scenario(s, prior_total),
-                            state["_start_data"])
+    settings_of = lambda s: settings_from_scenario(s, prior_total)  # noqa: E731
+    opened = address.decode(_params(), state["scenarios"], settings_of, data_token(state["source"]))
     if opened.empty:
-        return
+        if first:
+            return
+        pick = state["_start_pick"]  # back to the plain address: the session's starting point
+        opened = address.Opened(pick=pick, settings=settings_of(state["scenarios"][pick]))
     if opened.problems:
-        state["_address_message"] = ("error", opened.message())
+        if first:
+            state["_address_message"] = ("error", opened.message())
         return
-    if opened.note:
+    if first and opened.note:
         state["_address_message"] = ("warning", opened.note)
     changed_pick = opened.pick != state["pick"]
     start = state["scenarios"][opened.pick]
     state["pick"], state["start"] = opened.pick, start
     state["settings"] = dict(opened.settings)
     sync_widgets(state, start, state["settings"])
-    state["_edit_label"] = "Opened from the page's address"
+    state["_edit_label"] = "Opened from the page's address" if first else "Back or forward in the browser"
     if changed_pick:
         st.rerun()
 
