@@ -155,6 +155,12 @@ def test_two_versions_compare_side_by_side(district):
                                                               dollars(pov.base_per_weighted_pupil, True)]
     # the note is shown as text, markup and all
     assert "Trustee Lee's proposal: ELL 0.50 <b>bold</b> **starred**" in [t.value for t in at.text]
+    # a reload (a new session on this address) keeps both versions, note included
+    again = opened(params(at))
+    kept = again.session_state["versions"]
+    assert [(v.name, v.note) for v in kept] == [("Trustee Lee's proposal", "ELL 0.50 <b>bold</b> **starred**"),
+                                                ("Poverty 0.35", "")]
+    assert dict(kept[1].scenario.overrides) == {"needs.ell.weight": 0.5, "needs.poverty.weight": 0.35}
     # open the first version again: its settings come back
     at.selectbox(key="version_pick").set_value("Trustee Lee's proposal").run()
     at.button(key="open_version").click().run()

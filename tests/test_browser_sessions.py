@@ -124,6 +124,13 @@ def test_two_versions_side_by_side(server, browser, tmp_path):  # noqa: F811
     assert "Trustee Lee: ELL 0.50 <b>not bold</b>" in body      # the note as text
     page.screenshot(path=str(tmp_path / "versions.png"), full_page=True)
     no_exception(page)
+    # a reload keeps the versions (they travel in the address)
+    page.reload()
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Versions", exact=True).click()
+    rows = page.locator('[data-testid="stSidebar"] [data-testid="stDataFrame"] [role="row"]')
+    rows.filter(has_text="Trustee Lee").first.wait_for(state="attached", timeout=30_000)
+    assert rows.filter(has_text="Poverty 0.35").count() == 1
     context.close()
 
 

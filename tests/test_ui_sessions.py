@@ -246,3 +246,51 @@ def test_the_note_is_on_the_workbooks_summary_sheet(scenarios, sample_district):
     summary = wb["Summary"]
     assert summary["A1"].value == "Lee"
     assert summary["A2"].value == note and summary["A2"].data_type == "s"   # text, never a formula
+
+
+# --------------------------------------------------------------------------------------------------
+# Versions in the address
+# --------------------------------------------------------------------------------------------------
+
+def test_versions_travel_in_the_address(scenarios):
+    base, ell = scenarios["baseline.toml"], scenarios["ell_050_hold_harmless.toml"]
+    lee = own(base) | {"needs.ell.weight": 0.5, "floor_on": True, "max_loss_pct": 2.0}
+    kim = own(ell) | {"needs.poverty.weight": 0.3}
+    note = "ELL 0.50, 2% floor <b>markup</b> «ünïcode»\nsecond line"
+    packed = address.encode_versions([("Trustee Lee", note, "baseline.toml", lee, own(base)),
+                                      ("Kim", "", "ell_050_hold_harmless.toml", kim, own(ell))])
+    assert set(packed) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")  # URL-safe
+    opened = open_({"scenario": "baseline.toml", "versions": packed}, scenarios)
+    assert not opened.problems
+    got = {v.name: v for v in opened.versions}
+    assert list(got) == ["Trustee Lee", "Kim"]
+    assert got["Trustee Lee"].note == note and got["Trustee Lee"].settings == lee
+    assert got["Kim"].pick == "ell_050_hold_harmless.toml" and got["Kim"].settings == kim
+    # the scenario each makes: Kim keeps the file's ELL 0.50 and 3% floor and adds poverty 0.30
+    assert dict(got["Kim"].scenario.overrides) == {"needs.ell.weight": 0.5, "needs.poverty.weight": 0.3}
+    assert got["Kim"].scenario.max_loss_pct == 3.0 and got["Trustee Lee"].scenario.max_loss_pct == 2.0
+
+
+def _pack(doc) -> str:
+    import base64
+    import json
+    import zlib
+
+    return base64.urlsafe_b64encode(zlib.compress(json.dumps(doc).encode())).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("packed, said", [
+    ("not base64 at all!", "the saved versions in it cannot be read"),
+    (_pack({"n": "x"}), "the saved versions in it cannot be read"),
+    (_pack([{"n": "", "t": "", "s": "baseline.toml", "d": {}}]), "Give the version a name."),
+    (_pack([{"n": "A", "t": "", "s": "gone.toml", "d": {}}]), "which this session does not have"),
+    (_pack([{"n": "A", "t": "", "s": "baseline.toml", "d": {"needs.ell.weight": "40"}}]), "is above 20"),
+    (_pack([{"n": "A", "t": "", "s": "baseline.toml", "d": {}}] * 2), "There is already a version called"),
+    (_pack([{"n": f"v{i}", "t": "", "s": "baseline.toml", "d": {}} for i in range(21)]), "at most 20 are kept"),
+    # a small parameter that inflates past the limit is refused without inflating it all
+    (_pack([{"n": "A", "t": " " * 300_000, "s": "baseline.toml", "d": {}}]), "more than 200,000 bytes"),
+])
+def test_bad_versions_in_the_address_refuse_it_whole(scenarios, packed, said):
+    opened = open_({"scenario": "baseline.toml", "needs.ell.weight": "0.5", "versions": packed}, scenarios)
+    assert opened.settings is None and not opened.versions
+    assert said in opened.message(), opened.message()

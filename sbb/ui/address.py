@@ -10,7 +10,10 @@ The address carries parameters only, never student data and never file contents:
   about what is in them;
 - one parameter per setting that differs from the picked scenario, named by its settings key
   (`needs.ell.weight=0.5`, `floor_on=on`, `max_loss_pct=3`), in settings units (weights in weighted
-  pupils, money in dollars, percents in percent, shares 0-1).
+  pupils, money in dollars, percents in percent, shares 0-1);
+- `versions`: the session's named versions, when there are any: each one's name, note, scenario and
+  settings (only what differs from its scenario, as above), as JSON compressed with zlib and written in
+  URL-safe base64 (so a reload keeps them, and a colleague opening the address sees them too).
 
 `encode` writes that dict; `decode` reads one back against the scenarios this session has and
 either returns the settings or says, in one message, why the address cannot be used (an unknown
@@ -20,17 +23,25 @@ a scenario this session does not have). Pure functions: no Streamlit.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 import math
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..problems import InputError
 from ..scenario import Scenario
-from .controls import RANGES, Control, controls_for
+from . import versions as named
+from .controls import RANGES, Control, controls_for, scenario_from_settings
 
 SCENARIO = "scenario"
 DATA = "data"
+VERSIONS = "versions"
+VERSIONS_MOST_BYTES = 200_000  # the versions' JSON, decompressed, at most (20 versions need far less)
 # parameters other parts of the page may own (left alone when reading and writing)
 FOREIGN = frozenset({"present", "embed", "embed_options"})
 DECIMALS = {"weight": 6, "money": 2, "base": 2, "pct": 4, "share": 6}  # as `controls.clean` rounds
@@ -78,12 +89,75 @@ def format_value(c: Control, value: Any) -> str:
 def encode(pick: str, settings: Mapping[str, Any], reference: Mapping[str, Any], data: str) -> dict[str, str]:
     """The address of `settings` on scenario `pick`: the scenario, the data, and every setting that
     differs from `reference` (the picked scenario's own settings), in a stable order."""
-    out = {SCENARIO: pick, DATA: data}
-    for key in sorted(settings):
-        if settings[key] is None or (key in reference and settings[key] == reference[key]):
+    return {SCENARIO: pick, DATA: data, **differences(settings, reference)}
+
+
+def differences(settings: Mapping[str, Any], reference: Mapping[str, Any]) -> dict[str, str]:
+    """The settings that differ from `reference`, as address text, in key order."""
+    return {key: _text(key, settings[key]) for key in sorted(settings)
+            if settings[key] is not None and not (key in reference and settings[key] == reference[key])}
+
+
+def encode_versions(items: list[tuple[str, str, str, Mapping[str, Any], Mapping[str, Any]]]) -> str:
+    """The `versions` parameter: for each (name, note, scenario name, settings, that scenario's own
+    settings), the name, note, scenario and the differing settings; JSON, zlib, URL-safe base64."""
+    doc = [{"n": name, "t": note, "s": pick, "d": differences(settings, own)}
+           for name, note, pick, settings, own in items]
+    raw = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
+
+
+def decode_versions(text: str, scenarios: Mapping[str, Scenario], settings_of: Any
+                    ) -> tuple[list[named.Version], list[str]]:
+    """The versions a `versions` parameter holds, each checked like one typed in the page (name, note,
+    scenario, every setting), or the problems; nothing is kept from a bad parameter."""
+    bad = "the saved versions in it cannot be read"
+    try:
+        packed = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+        unzip = zlib.decompressobj()
+        raw = unzip.decompress(packed, VERSIONS_MOST_BYTES)
+        if unzip.unconsumed_tail:
+            return [], [f"{bad} (more than {VERSIONS_MOST_BYTES:,} bytes)"]
+        doc = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
+        return [], [bad]
+    if not isinstance(doc, list) or not all(isinstance(v, dict) and set(v) == {"n", "t", "s", "d"}
+                                            and isinstance(v["d"], dict) for v in doc):
+        return [], [bad]
+    if len(doc) > named.MOST:
+        return [], [f"it holds {len(doc)} saved versions; at most {named.MOST} are kept"]
+    out: list[named.Version] = []
+    problems: list[str] = []
+    for v in doc:
+        name, note, pick, diff = v["n"], v["t"], v["s"], v["d"]
+        if not all(isinstance(x, str) for x in (name, note, pick, *diff, *diff.values())):
+            problems.append(bad)
             continue
-        out[key] = _text(key, settings[key])
-    return out
+        label = f"saved version {_shown(name)}"
+        if pick not in scenarios:
+            problems.append(f"{label} is on scenario {_shown(pick)}, which this session does not have")
+            continue
+        start = scenarios[pick]
+        settings = dict(settings_of(start))
+        controls = setting_controls(start)
+        for key, value in diff.items():
+            c = controls.get(key)
+            if c is None or key not in settings:
+                problems.append(f"{label}: '{key}' is not a setting of its scenario")
+                continue
+            parsed, why = parse_value(c, value)
+            if why is not None:
+                problems.append(f"{label}: {why}")
+                continue
+            settings[key] = parsed
+        try:
+            out.append(named.make_version(name, note, pick, settings, scenario_from_settings(start, settings),
+                                          [x.name for x in out]))
+        except InputError as err:
+            problems.append(f"{label} cannot be allocated ({err.message()})")
+        except ValueError as err:
+            problems.append(f"{label}: {err}")
+    return (out, []) if not problems else ([], problems)
 
 
 def _text(key: str, value: Any) -> str:
@@ -162,6 +236,7 @@ class Opened:
     data: str = ""
     empty: bool = False
     changed: tuple[str, ...] = field(default=())
+    versions: tuple[named.Version, ...] = ()
 
     def message(self) -> str:
         """The one message that says why the address was not used."""
@@ -202,7 +277,7 @@ def decode(params: Mapping[str, list[str]], scenarios: Mapping[str, Scenario],
     controls = setting_controls(start)
     changed = []
     for key, values in mine.items():
-        if key in (SCENARIO, DATA):
+        if key in (SCENARIO, DATA, VERSIONS):
             continue
         c = controls.get(key)
         if c is None or key not in settings:
@@ -214,6 +289,10 @@ def decode(params: Mapping[str, list[str]], scenarios: Mapping[str, Scenario],
             continue
         settings[key] = value
         changed.append(key)
+    kept: list[named.Version] = []
+    if VERSIONS in mine:
+        kept, trouble = decode_versions(mine[VERSIONS][-1], scenarios, settings_of)
+        problems.extend(trouble)
     if problems:
         return Opened(problems=tuple(problems))
     theirs = (mine.get(DATA) or [""])[-1]
@@ -226,7 +305,7 @@ def decode(params: Mapping[str, list[str]], scenarios: Mapping[str, Scenario],
         else:
             note = ("This address was made on other district data than this server has; its settings are "
                     "applied to the data loaded here.")
-    return Opened(pick=pick, settings=settings, note=note, data=theirs, changed=tuple(changed))
+    return Opened(pick=pick, settings=settings, note=note, data=theirs, changed=tuple(changed), versions=tuple(kept))
 
 
 def plain(text: str) -> str:

@@ -87,6 +87,8 @@ def open_address(state: Any, prior_total: float) -> None:
         return
     if first and opened.note:
         state["_address_message"] = ("warning", opened.note)
+    if first and opened.versions:
+        state[VERSIONS] = list(opened.versions)  # the saved versions come back with the address
     changed_pick = opened.pick != state["pick"]
     start = state["scenarios"][opened.pick]
     state["pick"], state["start"] = opened.pick, start
@@ -110,7 +112,10 @@ def write_address(state: Any, own: dict[str, Any]) -> None:
     parts of the page own (`address.FOREIGN`) are kept."""
     data = data_token(state["source"])
     mine = address.encode(state["pick"], state["settings"], own, data)
-    if (len(mine) == 2 and state["pick"] == state.get("_start_pick", state["pick"])
+    packed = _versions_param(state)
+    if packed:
+        mine[address.VERSIONS] = packed
+    elif (len(mine) == 2 and state["pick"] == state.get("_start_pick", state["pick"])
             and data == state.get("_start_data", data)):
         mine = {}  # the session's starting point: a plain address
     current = _params()
@@ -118,6 +123,25 @@ def write_address(state: Any, own: dict[str, Any]) -> None:
         return
     kept = {k: v for k, v in current.items() if k in address.FOREIGN}
     st.query_params.from_dict({**kept, **mine})
+
+
+def _versions_param(state: Any) -> str:
+    """The `versions` parameter of this session's versions (worked out again only when they change).
+    A version made on an uploaded scenario file is left out: no other session could open it."""
+    kept: list[versions.Version] = state.get(VERSIONS, [])
+    if not kept:
+        return ""
+    memo = state.get("_versions_param")
+    prior_total = state.get("prior_total")
+    if memo is not None and memo[1] == prior_total and len(memo[0]) == len(kept) \
+            and all(a is b for a, b in zip(memo[0], kept)):
+        return memo[2]
+    scenarios = state["scenarios"]
+    keep = [v for v in kept if v.pick in scenarios and not v.pick.endswith("(uploaded)")]
+    text = address.encode_versions([(v.name, v.note, v.pick, v.settings,
+                                     settings_from_scenario(scenarios[v.pick], prior_total)) for v in keep])
+    state["_versions_param"] = (list(kept), prior_total, text if keep else "")
+    return text if keep else ""
 
 
 # --------------------------------------------------------------------------------------------------
