@@ -30,7 +30,7 @@ import json
 import math
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..problems import InputError
@@ -233,9 +233,7 @@ class Opened:
     settings: dict[str, Any] | None = None
     problems: tuple[str, ...] = ()
     note: str = ""
-    data: str = ""
     empty: bool = False
-    changed: tuple[str, ...] = field(default=())
     versions: tuple[named.Version, ...] = ()
 
     def message(self) -> str:
@@ -275,7 +273,6 @@ def decode(params: Mapping[str, list[str]], scenarios: Mapping[str, Scenario],
     start = scenarios[pick]
     settings = dict(settings_of(start))
     controls = setting_controls(start)
-    changed = []
     for key, values in mine.items():
         if key in (SCENARIO, DATA, VERSIONS):
             continue
@@ -288,7 +285,6 @@ def decode(params: Mapping[str, list[str]], scenarios: Mapping[str, Scenario],
             problems.append(why)
             continue
         settings[key] = value
-        changed.append(key)
     kept: list[named.Version] = []
     if VERSIONS in mine:
         kept, trouble = decode_versions(mine[VERSIONS][-1], scenarios, settings_of)
@@ -305,7 +301,7 @@ def decode(params: Mapping[str, list[str]], scenarios: Mapping[str, Scenario],
         else:
             note = ("This address was made on other district data than this server has; its settings are "
                     "applied to the data loaded here.")
-    return Opened(pick=pick, settings=settings, note=note, data=theirs, changed=tuple(changed), versions=tuple(kept))
+    return Opened(pick=pick, settings=settings, note=note, versions=tuple(kept))
 
 
 def plain(text: str) -> str:
