@@ -2,15 +2,17 @@
 
 The page calls a few hooks; the rules live in the pure modules `address`, `history` and `versions`:
 
-- `open_address(state, prior_total)`: on a session's first run, open the scenario and settings the
-  page's address names (or say in one message why it cannot, and open the starting scenario);
+- `open_address(state, prior_total)`: on a session's first run (and on the browser's Back/Forward),
+  open the scenario, settings and saved versions the page's address names (or say in one message why
+  it cannot, and open the starting scenario);
 - `after_edit(state, start, own)`: after the sidebar, record the edit for undo and write the address;
-- `history_panel(state)`: the Undo and Redo buttons and the short list of edits;
+- `history_panel(state, where)`: the Undo and Redo buttons and the short list of edits;
 - `versions_panel(state, district)`: save the settings as a named version, list, open, download, delete;
 - `compare_pool(state)` / `version_notes(...)`: the versions the Compare tab offers, and their notes.
 
 Everything lives in this session's `st.session_state` (never in module globals, which every session
-of the server shares): another session never sees these edits, versions or uploads.
+of the server shares): another session sees these edits and versions only by opening an address sent
+to it on purpose, and never sees an upload (the address names an upload only by a hash).
 """
 
 from __future__ import annotations
