@@ -190,3 +190,19 @@ def test_sessions_do_not_share_versions_or_edits():
     assert b.number_input(key="ctl:needs.ell.weight").value == 0.40
     assert not [d for d in b.dataframe if "Note" in d.value.columns]
     assert "versions" not in b.session_state or b.session_state["versions"] == []
+
+
+def test_command_line_files_are_named_in_the_address(monkeypatch, district):
+    monkeypatch.setattr("sys.argv", ["app.py", "--schools", str(SAMPLE / "schools.csv"),
+                                     "--counts", str(SAMPLE / "counts.csv")])
+    at = opened({})
+    at.number_input(key="ctl:needs.ell.weight").set_value(0.5).run()
+    token = params(at)["data"]
+    assert token.startswith("files-") and len(token) == len("files-") + 12
+    again = opened(params(at))                       # the same server's files: nothing to say
+    assert not again.warning and not again.error
+    # an address made on the sample opened on this server: its settings, on these files, and a note
+    other = opened({"scenario": "baseline.toml", "data": "sample", "needs.ell.weight": "0.5"})
+    assert any("other district data" in w.value for w in other.warning)
+    want = engine(district, overrides={"needs.ell.weight": 0.5})  # counts.csv is the roster reduced
+    assert metric(other, "Base per weighted pupil") == dollars(want.base_per_weighted_pupil, True)

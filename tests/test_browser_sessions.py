@@ -172,3 +172,17 @@ def test_a_second_session_never_sees_the_first_ones_upload(server, browser, tmp_
     no_exception(b)
     a_ctx.close()
     b_ctx.close()
+
+
+def test_a_bad_address_opens_the_baseline_with_one_message(server, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = open_page(context, server + "?scenario=baseline.toml&needs.ell.weight=99&needs.poverty.weight=%5Ba%5D(http://e)")
+    wait_metric(page, BASE, money(engine({})))
+    alerts = page.locator('[data-testid="stAlert"]')
+    expect(alerts).to_have_count(1)
+    assert "'needs.ell.weight' = 99 is above 20" in alerts.inner_text()
+    assert "'[a](http://e)' is not a number" in alerts.inner_text()
+    assert alerts.locator("a").count() == 0                      # the quoted address is text, not a link
+    wait_address(page, "scenario", None)                         # the bad address is replaced
+    no_exception(page)
+    context.close()
