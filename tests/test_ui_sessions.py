@@ -294,3 +294,30 @@ def test_bad_versions_in_the_address_refuse_it_whole(scenarios, packed, said):
     opened = open_({"scenario": "baseline.toml", "needs.ell.weight": "0.5", "versions": packed}, scenarios)
     assert opened.settings is None and not opened.versions
     assert said in opened.message(), opened.message()
+
+
+def test_the_address_accepts_what_the_number_boxes_accept(scenarios):
+    """Every number box `render_control` draws has the bounds the address is checked against
+    (`controls.RANGES`), so an address can never hold a value a box would refuse."""
+    from sbb.ui.controls import RANGES, controls_for, render_control
+
+    class Where:  # stands in for a Streamlit container: records each number box's bounds
+        def __init__(self):
+            self.seen = {}
+
+        def number_input(self, label, key, help=None, **spec):
+            self.seen[key] = (spec.get("min_value"), spec.get("max_value"))
+            return None
+
+        def __getattr__(self, name):  # toggles, choices, text boxes, captions: not checked here
+            return lambda *a, **k: None
+
+    s = scenarios["theory_of_action.toml"]
+    settings = own(s)
+    where, kinds = Where(), {}
+    for c in controls_for(s, per_grade=True):
+        render_control(c, settings, settings, {}, where)
+        kinds[f"ctl:{c.key}"] = c.kind
+    assert len(where.seen) >= 20
+    for key, bounds in where.seen.items():
+        assert bounds == RANGES[kinds[key]], key

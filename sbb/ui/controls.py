@@ -29,6 +29,12 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("theory", "Central costs, support by band, phase-in"),
 )
 MODES = {"budget_neutral": "Share a fixed budget", "fixed_base": "Set the base"}
+# What each kind of control accepts, in widget units (shares in percent; None: no limit): the bounds of
+# the number boxes `render_control` draws, and what the page's address is checked against (`address`).
+RANGES: dict[str, tuple[Any, Any]] = {
+    "weight": (0.0, 20.0), "money": (0.0, None), "base": (0.0, None), "pct": (0.0, 100.0),
+    "share": (0.0, 100.0), "pupils": (0, None), "years": (1, 10),
+}
 ROUNDING = {"dollars": "Whole dollars", "cents": "Cents"}
 
 
@@ -355,12 +361,6 @@ def widget_value(c: Control, value: Any) -> Any:
 # --------------------------------------------------------------------------------------------------
 
 WIDGET = "ctl:"  # session-state prefix of control widgets
-# The range each kind of number box accepts, in widget units (shares in percent); None: no limit.
-# The page's address is checked against the same ranges (`address.py`).
-RANGES: dict[str, tuple[Any, Any]] = {
-    "weight": (0.0, 20.0), "money": (0.0, None), "base": (0.0, None), "pct": (0.0, 100.0),
-    "share": (0.0, 100.0), "pupils": (0, None), "years": (1, 10),
-}
 
 
 def widget_key(c: Control) -> str:
@@ -389,17 +389,15 @@ def render_control(c: Control, settings: dict[str, Any], reference: dict[str, An
         value = where.segmented_control(c.label, list(labels), format_func=labels.get, key=key,
                                         help=c.help or None, required=True)
     else:
-        low, high = RANGES[c.kind]
         spec = {
-            "weight": dict(step=0.01, format="%.2f"),
-            "money": dict(step=1000.0 if "budget" not in c.key else 100000.0, format="%.0f"),
-            "base": dict(step=10.0, format="%.2f"),
-            "pct": dict(step=0.5, format="%.1f"),
-            "share": dict(step=1.0, format="%.0f"),
-            "pupils": dict(step=10),
-            "years": dict(step=1),
+            "weight": dict(min_value=0.0, max_value=20.0, step=0.01, format="%.2f"),
+            "money": dict(min_value=0.0, step=1000.0 if "budget" not in c.key else 100000.0, format="%.0f"),
+            "base": dict(min_value=0.0, step=10.0, format="%.2f"),
+            "pct": dict(min_value=0.0, max_value=100.0, step=0.5, format="%.1f"),
+            "share": dict(min_value=0.0, max_value=100.0, step=1.0, format="%.0f"),
+            "pupils": dict(min_value=0, step=10),
+            "years": dict(min_value=1, max_value=10, step=1),
         }[c.kind]
-        spec.update(min_value=low, max_value=high)
         value = where.number_input(c.label, key=key, help=c.help or None, **spec)
     if value is None:  # a cleared box: keep the last value
         value = widget_value(c, control_value(c, settings))
