@@ -25,11 +25,12 @@ from ..explain import explain_all, explain_change
 from ..problems import InputError
 from ..report import allocation_csv, dollars
 from ..scenario import Scenario, scenario_to_toml
-from . import charts, theory, workspace
+from . import charts, theory
 from .controls import (GROUPS, changes, controls_for, reference_settings, render_control, scenario_from_settings,
                        settings_from_scenario, sync_widgets, visible)
 from .presentation import Headline, equity_data, headline, money_columns, poor_pupils, school_table, signed
 from .state import accept_upload, district_for, init_session, read_scenario_upload
+from . import workspace
 
 GROUP_NAMES = {"funding": "Budget", "grades": "Grades", "needs": "Needs", "amounts": "School amounts",
                "limits": "Limits", "theory": "Central costs, phase-in"}
