@@ -113,13 +113,17 @@ def test_two_versions_side_by_side(server, browser, tmp_path):  # noqa: F811
         page.wait_for_function("() => document.body.innerText.includes('Saved. Compare versions')", timeout=20_000)
     page.get_by_role("tab", name="Compare scenarios").click()
     # the totals, one column per version: the engine's base per weighted pupil under each
+    # (the totals are a grid or a plain table, depending on the layout)
+    rows = '[data-testid="stMain"] [data-testid="stDataFrame"] [role="row"], [data-testid="stMain"] [data-testid="stTable"] tr'
     page.wait_for_function(
-        """([a, b]) => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stDataFrame"] [role="row"]')]
-             .some(r => r.innerText.includes('Base per weighted pupil') && r.innerText.includes(a)
-                        && r.innerText.includes(b) && r.innerText.indexOf(a) < r.innerText.lastIndexOf(b))""",
-        arg=[money(lee), money(pov)], timeout=30_000)
-    headers = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"] [role="columnheader"]').all_inner_texts()
-    assert "Trustee Lee" in headers and "Poverty 0.35" in headers
+        """([rows, a, b]) => [...document.querySelectorAll(rows)]
+             .some(r => r.textContent.includes('Base per weighted pupil') && r.textContent.includes(a)
+                        && r.textContent.includes(b) && r.textContent.indexOf(a) < r.textContent.lastIndexOf(b))""",
+        arg=[rows, money(lee), money(pov)], timeout=30_000)
+    heads = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"] [role="columnheader"], '
+                         '[data-testid="stMain"] [data-testid="stTable"] th').all_text_contents()
+    heads = [h.strip() for h in heads]
+    assert "Trustee Lee" in heads and "Poverty 0.35" in heads
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "Trustee Lee: ELL 0.50 <b>not bold</b>" in body      # the note as text
     page.screenshot(path=str(tmp_path / "versions.png"), full_page=True)
