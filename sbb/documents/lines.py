@@ -2,7 +2,8 @@
 
 Each line is pupils x weight = weighted pupils, times the base per weighted pupil = dollars:
 
-    grade lines   one per run of consecutive grades with the same weight (pupils in those grades)
+    grade lines   one per run of consecutive grades with the same weight (named by the grades the
+                  school has in it)
     need lines    one per yes/no need and per service level (pupils carrying it x its weight)
     other line    weighted pupils the school-level weights add (concentration), when there are any:
                   the engine's weighted pupils less the lines above
@@ -143,7 +144,8 @@ def statements(allocation: Allocation, district: District, school_ids: list[str]
                 continue
             weighted = pupils * weight
             listed += weighted
-            lines.append(Line(grade_label(first, last), "grade", pupils, weight, weighted,
+            present = np.flatnonzero(counts[first:last + 1]) + first  # name only the grades it has
+            lines.append(Line(grade_label(int(present[0]), int(present[-1])), "grade", pupils, weight, weighted,
                               _cents(_dec(pupils) * _dec(weight) * base_shown)))
         for j, (label, weight) in enumerate(need_cols):
             pupils = float(counts[n_grades + j])

@@ -236,11 +236,15 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
                 fill=pg.SHADE if bold else None)
     pdf.ln(2)
     rounding = next((ln.dollars for ln in st.lines if ln.kind == "rounding"), Decimal(0))
+    unit = "cent" if cents else "dollar"
+    how = ("so that all schools add up to the budget exactly" if s.mode == "budget_neutral"
+           else f"to the {unit}")
     pdf.paragraph(
         f"Note: each line uses the base printed ({base} per weighted pupil) and is rounded to the cent. The "
-        f"formula amount uses the exact base (${st.base_exact:,.6f}) and is rounded so that all schools add up to the budget exactly; the "
-        f"rounding line ({_money(rounding)}) is the difference.", size=7.5, color=pg.MUTED, height=3.5)
-    y = max(pdf.get_y() + 3, pdf.h - 16 - 38)
+        f"formula amount uses the exact base (${st.base_exact:,.6f}) and is rounded {how}"
+        + (f"; the rounding line ({_money(rounding)}) is the difference." if rounding else "."),
+        size=7.5, color=pg.MUTED, height=3.5)
+    y = pdf.get_y() + 6
     if y + 36 <= pdf.h - 14:
         _chart(pdf, st, pdf.l_margin, y, pdf.width, 34)
     pdf.set_xy(pdf.l_margin, pdf.get_y())
