@@ -72,6 +72,7 @@ class Document(FPDF):
     def __init__(self, info: DocInfo, title: str):
         super().__init__(orientation="portrait", unit="mm", format="letter")
         self.info, self.doc_title = info, title
+        self.alias_nb_pages("{pages_in_all}")  # room for a 5-digit page count
         self.set_margins(16, 18, 16)
         self.set_auto_page_break(True, margin=16)
         files = _font_files()
@@ -124,7 +125,7 @@ class Document(FPDF):
         self.font(7.5, color=MUTED)
         width = self.w - self.l_margin - self.r_margin
         self.cell(width / 2, 4, self.text_of(f"Prepared {self.info.date} with {self.info.version}"))
-        self.cell(width / 2, 4, f"page {self.page_no()} of {{nb}}", align="R")
+        self.cell(width / 2, 4, f"page {self.page_no()} of {{pages_in_all}}", align="R")
 
     # --- small layout helpers --------------------------------------------------------------------
 

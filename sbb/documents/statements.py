@@ -18,6 +18,7 @@ from ..district import District
 from ..explain import grade_label, level_label, need_label
 from ..problems import InputError, Problem
 from ..report import dollars
+from fpdf.enums import XPos, YPos
 from ..weights import FlagNeed
 from . import page as pg
 from .lines import Statement, _grade_groups, statements
@@ -187,7 +188,12 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
     s = allocation.scenario
     cents = s.rounding == "cents"
     pdf.add_page()
-    pdf.title_block(st.school_name, f"School {st.school_id}  |  allocation statement")
+    pdf.font(17, bold=True, color=pg.NAVY)  # one line (a long name is shortened): no wrapping to compute
+    pdf.cell(pdf.width, 7.5, pdf.fit(st.school_name, pdf.width), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.font(10.5, color=pg.MUTED)
+    pdf.cell(pdf.width, 5, pdf.text_of(f"School {st.school_id}  |  allocation statement"),
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
     change = "—" if st.delta is None else f"{_signed(st.delta, cents)} ({st.delta_pct:+.2f}%)" \
         if st.delta_pct is not None else _signed(st.delta, cents)
     pdf.figures([("Allocation", dollars(st.allocation, cents)),
@@ -239,11 +245,14 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
     unit = "cent" if cents else "dollar"
     how = ("so that all schools add up to the budget exactly" if s.mode == "budget_neutral"
            else f"to the {unit}")
-    pdf.paragraph(
-        f"Note: each line uses the base printed ({base} per weighted pupil) and is rounded to the cent. The "
-        f"formula amount uses the exact base (${st.base_exact:,.6f}) and is rounded {how}"
-        + (f"; the rounding line ({_money(rounding)}) is the difference." if rounding else "."),
-        size=7.5, color=pg.MUTED, height=3.5)
+    # two single-line notes (no line wrapping: it is most of the cost of a page)
+    pdf.font(7.5, color=pg.MUTED)
+    pdf.cell(pdf.width, 3.6, pdf.text_of(
+        f"Each line uses the base printed ({base} per weighted pupil) and is rounded to the cent. The formula "
+        f"amount uses the exact base (${st.base_exact:,.6f})"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(pdf.width, 3.6, pdf.text_of(
+        f"and is rounded {how}" + (f"; the rounding line ({_money(rounding)}) is the difference." if rounding else ".")),
+        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     y = pdf.get_y() + 6
     if y + 36 <= pdf.h - 14:
         _chart(pdf, st, pdf.l_margin, y, pdf.width, 34)
