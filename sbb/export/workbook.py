@@ -51,7 +51,8 @@ from ..theory import band_supplement_amount
 from . import formulas as fx
 
 FORMAT_VERSION = "sbb-workbook 1"
-FIRST = 3  # first data row on the table sheets (row 1: labels, row 2: column keys)
+FIRST = 3  # first data row on the table sheets (row 1: column keys, hidden; row 2: labels)
+KEY_ROW, LABEL_ROW = 1, 2
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 KEY_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -133,23 +134,48 @@ def _fmt(kind: str, scale: int) -> str | None:
 
 
 def _header(ws, columns: list[tuple[str, str, str]], widths: dict[str, float] | None = None) -> dict[str, str]:
-    """Two header rows (label, column key); returns key -> column letter."""
+    """Two header rows: row 1 (hidden) holds each column's key, the name the tool and its tests read
+    columns by; row 2 the label a person reads. Returns key -> column letter."""
     letters = {}
     for j, (key, label, kind) in enumerate(columns, start=1):
-        top, sub = ws.cell(1, j), ws.cell(2, j)
+        sub, top = ws.cell(KEY_ROW, j), ws.cell(LABEL_ROW, j)
         _safe_text(top, label)
         _safe_text(sub, key)
         top.font = Font(bold=True, color="FFFFFF")
         top.fill = HEADER_FILL
         top.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         sub.font = Font(size=8, color="44546A")
-        sub.fill = KEY_FILL
         letters[key] = get_column_letter(j)
         width = (widths or {}).get(key) or {"text": 14, "pupils": 9, "weighted": 11, "pct": 9,
                                              "perpupil": 10, "money": 14, "money2": 16}.get(kind, 14)
-        ws.column_dimensions[letters[key]].width = max(width, min(len(key) * 0.9, 24))
-    ws.row_dimensions[1].height = 44  # three lines of a wrapped label
+        ws.column_dimensions[letters[key]].width = max(width, min(len(label) * 0.55, 24))
+    ws.row_dimensions[LABEL_ROW].height = 44  # three lines of a wrapped label
+    ws.row_dimensions[KEY_ROW].hidden = True
     return letters
+
+
+def _totals(ws, columns: list[tuple[str, str, str]], letters: dict[str, str], n_rows: int, sums: list[str],
+            cache: dict, values: dict[str, float], scale: int, extra: dict[str, str] | None = None) -> int:
+    """A totals row under the schools: `=SUM` over each column in `sums`, `extra` formulas for
+    ratios, the engine's value cached for each. Returns its row number."""
+    r = FIRST + n_rows
+    label = letters.get("school_name", "B")
+    _safe_text(ws[f"{label}{r}"], "Total, all schools")
+    formats = {key: _fmt(kind, scale) for key, _, kind in columns}
+    cells = {key: f"=SUM({letters[key]}{FIRST}:{letters[key]}{max(r - 1, FIRST)})" for key in sums if key in letters}
+    cells.update({k: v for k, v in (extra or {}).items() if k in letters})
+    for key, formula in cells.items():
+        c = ws[f"{letters[key]}{r}"]
+        c.value = formula
+        c.number_format = formats.get(key) or "General"
+        if key in values:
+            v = _num(values[key])
+            cache[(ws.title, c.coordinate)] = "" if v is None else v
+    for j in range(1, len(columns) + 1):
+        c = ws.cell(r, j)
+        c.font = Font(bold=True)
+        c.border = Border(top=Side(style="thin", color="1F3864"), bottom=Side(style="double", color="1F3864"))
+    return r
 
 
 def _finish_table(ws, n_cols: int, n_rows: int, freeze: str = "C3") -> None:
@@ -223,8 +249,13 @@ def working_columns(allocation: Allocation, counts_district: District,
         target = np.where(np.isnan(prior), step * exact, step * exact + (1 - step) * rho * np.nan_to_num(prior))
     within = apply_limits(target, floor, cap)
     units = np.round(t["allocation"].to_numpy(dtype=float) * scale).astype(np.int64)
+    grade_w = fm.grade_weighted(matrix, w)
+    parts = sum(t[c].to_numpy(dtype=float) for c in ("need_amount", "foundation_amount", "small_school_amount",
+                                                      "band_supplement_amount"))
+    base_rounded = np.floor(allocation.base_per_weighted_pupil * grade_w * scale + 0.5) / scale
     return {
-        "grade_weighted": fm.grade_weighted(matrix, w),
+        "formula_rounding": np.round((t["formula_amount"].to_numpy(dtype=float) - base_rounded - parts) * scale) / scale,
+        "grade_weighted": grade_w,
         "need_weighted": fm.need_weighted(matrix, w),
         "formula_exact": exact,
         "floor_limit": np.where(np.isfinite(floor), floor, np.nan),
@@ -390,13 +421,14 @@ def _weights_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> No
 # ---------------------------------------------------------------------------------------------------
 
 def _counts_sheet(wb, counts_district: District, count_cols: list[str], band_series: dict[str, pd.Series],
-                  hidden: np.ndarray, suppress_below: int | None, projected: bool, cache: dict) -> dict[str, str]:
+                  hidden: np.ndarray, suppress_below: int | None, projected: bool, cache: dict,
+                  labels: dict[str, str]) -> dict[str, str]:
     ws = wb.create_sheet("Counts")
     schools = counts_district.schools
     columns = [("school_id", "School ID", "text"), ("school_name", "School", "text"),
                ("enrollment", "Pupils", "pupils")]
-    columns += [(c, c.replace("grade_", "Grade ").replace("_", " "), "pupils") for c in count_cols]
-    columns += [(f"band:{col}", f"Band ({col})", "text") for col in band_series]
+    columns += [(c, labels.get(c, c), "pupils") for c in count_cols]
+    columns += [(f"band:{col}", f"Performance band ({col.replace('_', ' ')})", "text") for col in band_series]
     letters = _header(ws, columns, {"school_name": _text_width(schools["school_name"])})
     counts = counts_district.counts[count_cols].to_numpy(dtype=np.int64)
     pupils = counts[:, :len(GRADES)].sum(axis=1)
@@ -418,6 +450,9 @@ def _counts_sheet(wb, counts_district: District, count_cols: list[str], band_ser
             ws[f"{letters[c]}{r}"] = int(counts[i, j])
         for col, values in band_values.items():
             _safe_text(ws[f"{letters['band:' + col]}{r}"], values[i])
+    shown = ~hidden
+    totals = {"enrollment": float(pupils[shown].sum()), **{c: float(counts[shown, j].sum()) for j, c in enumerate(count_cols)}}
+    _totals(ws, columns, letters, len(schools), ["enrollment", *count_cols], cache, totals, 1)
     _finish_table(ws, len(columns), len(schools))
     if projected:
         ws.oddHeader.center.text = "Projected enrollment (enrollment-change scenario)"
@@ -437,12 +472,23 @@ def _known(t: dict[str, list], work: dict[str, np.ndarray], key: str, i: int) ->
     return "" if value is None else value
 
 
+SHEET_ORDER = ["school_id", "school_name", "allocation", "prior_allocation", "delta", "delta_pct", "enrollment",
+               "per_pupil", "weighted_enrollment", "base_amount", "need_amount", "foundation_amount",
+               "small_school_amount", "band_supplement_amount", "formula_amount", "hold_harmless_adjustment",
+               "cap_adjustment"]
+
+
 def _alloc_columns(allocation: Allocation) -> list[tuple[str, str, str]]:
+    """The Allocations sheet's columns: the allocation and its change first (on the first printed
+    page), then the formula's parts, then the grey working columns."""
     s = allocation.scenario
-    cols = list(CSV_COLUMNS)
+    by_key = {key: (key, label, kind) for key, label, kind in CSV_COLUMNS}
+    cols = [by_key[k] for k in SHEET_ORDER]
     if s.theory.autonomy is not None:
         cols += AUTONOMY_COLUMNS
-    cols += WORK_COLUMNS[:5]
+    cols += WORK_COLUMNS[:3]
+    cols.append(("formula_rounding", "Rounding carried in the base amount", "money"))
+    cols += WORK_COLUMNS[3:5]
     if _phase_in(allocation, allocation.table["prior_allocation"].to_numpy(dtype=float)) is not None:
         cols.append(("phase_in_target", "Year-1 phase-in target", "money2"))
     cols += WORK_COLUMNS[5:]
@@ -473,6 +519,10 @@ def _allocations_sheet(wb, allocation: Allocation, count_letters: dict[str, str]
             continue
         small = fx.small_school_exact(cells, r, w)
         band = fx.band_supplement_exact(cells, r, sup.column if sup else None)
+        fixed_terms = "".join(f"+{x}" for x in (small, band) if x != "0")
+        parts = "-".join([cells.a("need_amount", r), cells.a("foundation_amount", r),
+                          cells.a("small_school_amount", r), cells.a("band_supplement_amount", r)])
+        base_rounded = fx.rnd(f"base_per_weighted_pupil*{cells.a('grade_weighted', r)}", scale)
         row = {
             "enrollment": f"={cells.c('enrollment', r)}",
             "grade_weighted": fx.grade_weighted(cells, r),
@@ -480,19 +530,19 @@ def _allocations_sheet(wb, allocation: Allocation, count_letters: dict[str, str]
             "weighted_enrollment": f"={cells.a('grade_weighted', r)}+{cells.a('need_weighted', r)}",
             "need_amount": "=" + fx.rnd(f"base_per_weighted_pupil*{cells.a('need_weighted', r)}", scale),
             "foundation_amount": "=" + fx.rnd("foundation_per_school", scale),
-            "small_school_amount": "=" + fx.rnd(small, scale),
-            "band_supplement_amount": "=" + fx.rnd(band, scale),
+            # no small-school table or no band support: a plain 0, not a formula of nothing
+            "small_school_amount": "=" + fx.rnd(small, scale) if small != "0" else 0,
+            "band_supplement_amount": "=" + fx.rnd(band, scale) if band != "0" else 0,
             "formula_exact": (f"=base_per_weighted_pupil*{cells.a('weighted_enrollment', r)}"
-                              f"+foundation_per_school+{small}+{band}"),
+                              f"+foundation_per_school{fixed_terms}"),
             "floor_limit": fx.floor_limit(cells, r, scale),
             "cap_limit": fx.cap_limit(cells, r, scale),
             "within_limits": fx.within_limits(cells, r, "phase_in_target" if phase else "formula_exact"),
             "rounding_adjustment": _num(work["rounding_adjustment"][i]),
             "allocation": f"={fx.rnd(cells.a('within_limits', r), scale)}+{cells.a('rounding_adjustment', r)}",
             "formula_amount": fx.formula_amount(cells, r, scale, phase),
-            "base_amount": (f"={cells.a('formula_amount', r)}-{cells.a('need_amount', r)}"
-                            f"-{cells.a('foundation_amount', r)}-{cells.a('small_school_amount', r)}"
-                            f"-{cells.a('band_supplement_amount', r)}"),
+            "formula_rounding": f"={cells.a('formula_amount', r)}-{base_rounded}-{parts}",
+            "base_amount": f"={base_rounded}+{cells.a('formula_rounding', r)}",
             "hold_harmless_adjustment": f"=MAX({cells.a('allocation', r)}-{cells.a('formula_amount', r)},0)",
             "cap_adjustment": f"=MIN({cells.a('allocation', r)}-{cells.a('formula_amount', r)},0)",
             "prior_allocation": _num(values["prior_allocation"][i]),
@@ -519,14 +569,59 @@ def _allocations_sheet(wb, allocation: Allocation, count_letters: dict[str, str]
             if isinstance(value, str) and value.startswith("="):
                 cache[(ws.title, c.coordinate)] = _known(values, work, key, i)
     # bold the allocation column, shade the working columns
+    grey = PatternFill("solid", fgColor="F2F2F2")
     for r in range(FIRST, FIRST + len(t)):
         ws[f"{letters['allocation']}{r}"].font = Font(bold=True)
-        for key, _, _ in WORK_COLUMNS + [("phase_in_target", "", "")]:
+        for key, _, _ in WORK_COLUMNS + [("phase_in_target", "", ""), ("formula_rounding", "", "")]:
             if key in letters:
-                ws[f"{letters[key]}{r}"].fill = PatternFill("solid", fgColor="F2F2F2")
+                ws[f"{letters[key]}{r}"].fill = grey
+    shown = ~hidden
+    sums = [k for k, _, kind in columns if kind in ("money", "pupils", "weighted") and k not in
+            ("floor_limit", "cap_limit")]
+    totals = {}
+    for key in sums:
+        source = work[key] if key in work else (t[key] if key in t else None)
+        if source is not None:
+            totals[key] = float(np.nansum(np.asarray(source, dtype=float)[shown]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        has_prior = shown & t["prior_allocation"].notna().to_numpy()
+        prior_sum = float(t["prior_allocation"].to_numpy(dtype=float)[has_prior].sum())
+        totals["delta_pct"] = totals.get("delta", 0.0) / prior_sum if prior_sum else None
+        totals["per_pupil"] = totals["allocation"] / totals["enrollment"] if totals.get("enrollment") else None
+    r_tot = FIRST + len(t)
+    L = letters
+    extra = {"delta_pct": f'=IF({L["prior_allocation"]}{r_tot}>0,{L["delta"]}{r_tot}/{L["prior_allocation"]}{r_tot},"")',
+             "per_pupil": f'=IF({L["enrollment"]}{r_tot}>0,{L["allocation"]}{r_tot}/{L["enrollment"]}{r_tot},"")'}
+    _totals(ws, columns, letters, len(t), sums, cache, totals, scale, extra)
+    _column_notes(ws, letters, scale)
     _finish_table(ws, len(columns), len(t))
     ws.page_setup.fitToWidth = 2  # contract columns on the first page width, the working on the second
     return letters
+
+
+def _column_notes(ws, letters: dict[str, str], scale: int) -> None:
+    """Notes (cell comments) on the headings whose formulas need a word for an auditor."""
+    from openpyxl.comments import Comment
+
+    unit = "cent" if scale == 100 else "dollar"
+    notes = {
+        "base_amount": "Base per weighted pupil x grade-weighted pupils, rounded to the " + unit + ", plus the "
+                       "rounding column (grey, further right), so that the parts add up to the formula amount.",
+        "formula_amount": "ROUND(formula before rounding); for a school within its limits (on its formula) plus "
+                          "the rounding to the pot, so that schools add up to the budget exactly.",
+        "formula_rounding": "Formula amount less each part rounded on its own: the " + unit + "s lost or gained by "
+                            "rounding each part, and the rounding to the pot. Usually -2 to +2.",
+        "floor_limit": "Prior x (100 - max loss %) / 100, rounded UP to the " + unit + ". The formula subtracts "
+                       "0.000001 of a " + unit + " first: binary arithmetic makes 97% of $100 come out as "
+                       "97.00000000000001, which would otherwise round up to $98. The engine does the same.",
+        "cap_limit": "Prior x (100 + max gain %) / 100, rounded DOWN to the " + unit + " (never below the floor). "
+                     "The formula adds 0.000001 of a " + unit + " first, for the same reason as the floor.",
+        "rounding_adjustment": "A value from the engine: what its rounding to the pot (largest remainders) adds "
+                               "to ROUND(within limits), -1, 0 or +1 " + unit + ", so schools add up to the budget.",
+    }
+    for key, text in notes.items():
+        if key in letters:
+            ws[f"{letters[key]}{LABEL_ROW}"].comment = Comment(text, "sbb", width=320, height=110)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -957,7 +1052,7 @@ def build_workbook(allocation: Allocation, district: District, *, compare_to: Al
     wb.calculation.fullCalcOnLoad = True
     rows = parameter_rows(allocation)
     count_letters = _counts_sheet(wb, counts_district, count_cols, bands, hidden, suppress_below,
-                                  s.theory.enrollment_change is not None, cache)
+                                  s.theory.enrollment_change is not None, cache, fx.count_labels(s.weights))
     alloc_letters = _allocations_sheet(wb, allocation, count_letters, hidden, suppress_below, work, cache)
     visible = float(t["allocation"].to_numpy(dtype=float)[~hidden].sum())
     _summary_sheet(wb, allocation, counts_district, alloc_letters, int(hidden.sum()), suppress_below, visible, cache)
