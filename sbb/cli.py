@@ -66,7 +66,11 @@ def run_allocate(args: argparse.Namespace) -> int:
             if out.suffix.lower() == ".xlsx":
                 from .export import write_workbook
 
-                write_workbook(result, district, out, suppress_below=args.suppress_below)
+                from .documents.page import district_label
+
+                sources = {"schools": args.schools, "roster": args.roster, "counts": args.counts}
+                write_workbook(result, district, out, suppress_below=args.suppress_below,
+                               district_name=district_label(args.schools), sources=sources)
             else:
                 out.write_text(allocation_csv(result), encoding="utf-8")
         except OSError as exc:

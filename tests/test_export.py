@@ -204,7 +204,8 @@ def test_formula_injection_names_are_written_as_text():
         xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
     formulas = re.findall(r"<f>(.*?)</f>", xml)
     assert formulas and not any("HYPERLINK" in f or "1+1" in f or "SUM(1" in f for f in formulas)
-    assert xml.count("HYPERLINK") == 6  # id and name, as inline text, on Allocations, Counts, Comparison
+    # id and name, as inline text, on Allocations, Counts, Comparison; the name on the Change chart sheet
+    assert xml.count("HYPERLINK") == 7
 
 
 def test_no_student_rows_are_written():
@@ -269,8 +270,19 @@ def test_change_chart_and_formats(fixed_base):
     book = build_workbook(a, d)
     (chart,) = book["Change chart"]._charts
     assert chart.type == "bar"
-    ref = chart.series[0].val.numRef.f
-    assert ref.startswith("Comparison!$F$3:$F$") or ref.startswith("'Comparison'!$F$3")
+    # gains and losses are two series in two colour-blind-safe colours (blue, vermillion)
+    gains, losses = chart.series
+    assert gains.val.numRef.f == f"'Change chart'!$B$3:$B${2 + len(a.table)}"
+    assert losses.val.numRef.f == f"'Change chart'!$C$3:$C${2 + len(a.table)}"
+    colour = lambda series: str(getattr(series.graphicalProperties.solidFill.srgbClr, "val",  # noqa: E731
+                                        series.graphicalProperties.solidFill.srgbClr))
+    assert (colour(gains), colour(losses)) == ("0072B2", "D55E00")
+    sheet = book["Change chart"]
+    delta = dict(zip(a.table["school_name"], a.table["delta"]))
+    for r in range(3, 3 + len(a.table)):
+        name, gain, loss = (sheet.cell(r, j).value for j in (1, 2, 3))
+        assert "Comparison!" in gain and ">0" in gain and "<0" in loss
+        assert name in delta
     ws = book["Allocations"]
     j = keys(ws).index("allocation") + 1
     assert ws.cell(3, j).number_format.startswith('"$"#,##0')

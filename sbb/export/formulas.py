@@ -145,9 +145,10 @@ def cap_limit(cells: Cells, row: int, scale: int) -> str:
 
 
 def phase_in_target(cells: Cells, row: int) -> str:
-    """Year 1 of a phase-in: step x formula + (1 - step) x prior scaled to this year's pot."""
+    """Year 1 of a phase-in: step x formula + (1 - step) x prior scaled to this year's pot; the
+    formula itself for a new school (no prior year to phase from, as in the engine)."""
     prior, exact = cells.a("prior_allocation", row), cells.a("formula_exact", row)
-    return (f'=IF({prior}="",phase_in_step*{exact},'
+    return (f'=IF({prior}="",{exact},'
             f"phase_in_step*{exact}+(1-phase_in_step)*phase_in_prior_scale*{prior})")
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -58,6 +59,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 KEY_FILL = PatternFill("solid", fgColor="D9E1F2")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 SECTION_FONT = Font(bold=True, size=12, color="1F3864")
+GAIN_COLOUR, LOSS_COLOUR = "0072B2", "D55E00"  # Okabe & Ito blue and vermillion: colour-blind safe
 THIN = Side(style="thin", color="8EA9DB")
 
 
@@ -246,7 +248,8 @@ def working_columns(allocation: Allocation, counts_district: District,
     phase = _phase_in(allocation, prior)
     if phase is not None:
         step, rho = phase
-        target = np.where(np.isnan(prior), step * exact, step * exact + (1 - step) * rho * np.nan_to_num(prior))
+        # a new school has no prior year to phase from: it is on its formula at once (as in the engine)
+        target = np.where(np.isnan(prior), exact, step * exact + (1 - step) * rho * np.nan_to_num(prior))
     within = apply_limits(target, floor, cap)
     units = np.round(t["allocation"].to_numpy(dtype=float) * scale).astype(np.int64)
     grade_w = fm.grade_weighted(matrix, w)
@@ -695,39 +698,77 @@ def _comparison_sheet(wb, allocation: Allocation, alloc_letters: dict[str, str],
             if key in known:
                 v = _num(known[key][i])
                 cache[(ws.title, c.coordinate)] = "" if v is None else v
+    shown = ~hidden
+    sums = [k for k in ("enrollment", "prior_allocation", "allocation", "delta_vs_prior", "other_allocation",
+                        "delta_vs_other") if k in L]
+    values = {k: float(np.nansum(np.asarray(known[k] if k in known else other_v, dtype=float)[shown])) for k in sums}
+    r_tot = FIRST + len(t)
+    extra = {"delta_pct_vs_prior": f'=IF({L["prior_allocation"]}{r_tot}>0,{L["delta_vs_prior"]}{r_tot}/'
+                                   f'{L["prior_allocation"]}{r_tot},"")'}
+    values["delta_pct_vs_prior"] = (values["delta_vs_prior"] / values["prior_allocation"]
+                                    if values["prior_allocation"] else None)
+    _totals(ws, columns, L, len(t), sums, cache, values, scale, extra)
     _finish_table(ws, len(columns), len(t))
     if compare_to is not None:
-        _safe_text(ws.cell(1, len(columns) + 2), f"Other scenario: {compare_to.scenario.title}")
-    _change_chart(wb, ws, list(L).index("delta_vs_prior") + 1, len(t))
+        _safe_text(ws.cell(LABEL_ROW, len(columns) + 2), f"Other scenario: {compare_to.scenario.title}")
+    _change_chart(wb, ws, L, len(t), hidden, known["delta_vs_prior"], cache)
 
 
-def _change_chart(wb, data_ws, col: int, n: int) -> None:
-    """A sheet holding one bar per school: its change against the prior year (names down the side)."""
+def _change_chart(wb, data_ws, letters: dict[str, str], n: int, hidden: np.ndarray, delta: np.ndarray,
+                  cache: dict) -> None:
+    """A sheet holding one bar per school: its change against the prior year (names down the side).
+
+    Gains and losses are two series (from two columns of formulas on this sheet over the Comparison
+    sheet) so they can have two colours: Okabe & Ito's blue for a gain and vermillion for a loss,
+    distinct for colour-blind readers; the axis shows the sign too."""
     ws = wb.create_sheet("Change chart")
+    _safe_text(ws["A1"], "Change against the prior year, by school (from the Comparison sheet)")
+    ws["A1"].font = SECTION_FONT
+    head = [("school_name", "School", "text"), ("gain", "Gain", "money"), ("loss", "Loss", "money")]
+    for j, (key, label, _) in enumerate(head, start=1):
+        _safe_text(ws.cell(KEY_ROW + 1, j), label)
+        ws.cell(KEY_ROW + 1, j).font = Font(bold=True)
+    first = 3
+    d = letters["delta_vs_prior"]
+    money = money_format(1)
+    for i in range(n):
+        r = first + i
+        src = FIRST + i
+        _safe_text(ws.cell(r, 1), data_ws[f"{letters['school_name']}{src}"].value)  # text, never a formula
+        gain, loss = ws.cell(r, 2), ws.cell(r, 3)
+        gain.value = f'=IF(N(Comparison!{d}{src})>0,Comparison!{d}{src},0)'
+        loss.value = f'=IF(N(Comparison!{d}{src})<0,Comparison!{d}{src},0)'
+        gain.number_format = loss.number_format = money
+        v = 0.0 if hidden[i] or not np.isfinite(delta[i]) else float(delta[i])
+        cache[(ws.title, gain.coordinate)] = _num(max(v, 0.0))
+        cache[(ws.title, loss.coordinate)] = _num(min(v, 0.0))
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = ws.column_dimensions["C"].width = 14
     chart = BarChart()
     chart.type = "bar"
+    chart.grouping = "clustered"
+    chart.overlap = 100
     chart.title = "Change against the prior year, by school"
-    chart.y_axis.title = "Dollars"
-    chart.y_axis.numFmt = '"$"#,##0'
-    chart.legend = None
+    chart.y_axis.title = "Dollars (gains right, losses left)"
+    chart.y_axis.numFmt = '+"$"#,##0;-"$"#,##0;"$"0'
     chart.gapWidth = 40
-    data = Reference(data_ws, min_col=col, min_row=2, max_row=FIRST + n - 1)
-    cats = Reference(data_ws, min_col=2, min_row=FIRST, max_row=FIRST + n - 1)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(cats)
-    chart.series[0].graphicalProperties.solidFill = "2F5597"
-    chart.series[0].invertIfNegative = False
+    chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=2, max_row=first + n - 1), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=first + n - 1))
+    for series, colour in zip(chart.series, (GAIN_COLOUR, LOSS_COLOUR)):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
+        series.invertIfNegative = False
     chart.x_axis.scaling.orientation = "maxMin"  # first school at the top
     chart.x_axis.tickLblPos = "low"              # names at the left edge, clear of negative bars
     chart.x_axis.tickLblSkip = 1
     chart.x_axis.delete = False
     chart.y_axis.delete = False
+    chart.legend.position = "t"
     chart.height = max(10.0, 0.5 * n)
     chart.width = 19
-    _safe_text(ws["A1"], "Change against the prior year, by school (from the Comparison sheet)")
-    ws["A1"].font = SECTION_FONT
-    ws.add_chart(chart, "A3")
+    ws.add_chart(chart, "E3")
     _page(ws, landscape=False)
+    ws.print_area = f"E1:P{max(first + n, 40)}"
     ws.page_setup.fitToHeight = 1
 
 
@@ -794,7 +835,7 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
         nonlocal r
         _safe_text(ws.cell(r, 1), label)
         c = ws.cell(r, 2)
-        if isinstance(value, str) and not value.startswith("=SUM"):
+        if isinstance(value, str) and not value.startswith(("=SUM", "=budget")):
             _safe_text(c, value)
         else:
             c.value = value
@@ -833,6 +874,12 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
     line("Check: total of the Allocations sheet", f"=SUM(Allocations!{m}{FIRST}:{m}{last})", money,
          note=(f"excludes {n_hidden} suppressed school(s)" if n_hidden else "recalculated from the formulas"))
     cache[(ws.title, f"B{r - 1}")] = _num(visible_total)
+    if s.mode == "budget_neutral" and not n_hidden:
+        check = r - 1
+        managed = "".join(f"-{fx.defined_name('managed', item)}" for item, _ in s.theory.managed_foundation)
+        line("Check: budget less central costs less the total", f"=budget{managed}-B{check}", money,
+             note="0 as exported; editing a weight moves the total but does not re-solve the base")
+        cache[(ws.title, f"B{r - 1}")] = _num(round(float(allocation.pot) - allocation.total, 2))
     line("Hold-harmless cost", allocation.hold_harmless_cost, money,
          note=f"{summ['schools_at_floor']} schools lifted to their floor"
          + (" in year 1" if summ["phase_in_years"] > 1 else ""))
@@ -876,7 +923,11 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
         "over the Counts sheet and the named parameters on the Weights sheet.",
         "Rounding to the pot: each allocation is ROUND(within limits) plus a small value column "
         "(rounding_adjustment, usually -1, 0 or +1 dollar) so that schools add up to the pot exactly.",
-        "Figures here (above) are the engine's values at export; the check line is recalculated.",
+        "Figures here (above) are the engine's values at export; the check lines are recalculated.",
+        "Base amount = base per weighted pupil x grade-weighted pupils, rounded, plus a grey rounding column; "
+        "Formula amount = the formula rounded (plus the rounding to the pot for a school on its formula). "
+        "Floors round up and caps round down after a 0.000001 allowance for binary arithmetic (see the notes "
+        "on the Allocations headings). The Provenance sheet lists the input files with their SHA-256.",
         "No student-level rows are included: the Counts sheet holds school-level pupil counts only.",
     ]
     if s.mode == "budget_neutral":
@@ -1004,14 +1055,43 @@ def _theory_sheets(wb, allocation: Allocation, district: District, hidden: np.nd
 # Entry points
 # ---------------------------------------------------------------------------------------------------
 
+def _head_text(text: str, limit: int = 110) -> str:
+    """Text for a header or footer: '&' doubled (it starts a code there), shortened to `limit`."""
+    text = text if len(text) <= limit else text[:limit - 1] + "…"
+    return text.replace("&", "&&")
+
+
+def _running_heads(wb, district: str, scenario: str, when: dt.datetime) -> None:
+    """Every sheet's printed header names the district and the scenario (left) and the export date
+    and tool version (right); the footer names the sheet and the page."""
+    from ..version import tool_version
+
+    right = _head_text(f"Exported {when.date().isoformat()}  |  {tool_version()}", 60)
+    left = _head_text(f"{district}  |  {scenario}")
+    for ws in wb.worksheets:
+        ws.oddHeader.left.text, ws.oddHeader.left.size = left, 8
+        ws.oddHeader.right.text, ws.oddHeader.right.size = right, 8
+        if ws.oddHeader.center.text:
+            ws.oddHeader.center.size = 8
+        ws.oddFooter.center.text, ws.oddFooter.center.size = "&A  page &P of &N", 8
+
+
+def relative_dir(folder: str | Path) -> str:
+    """`folder` as a path relative to the working directory (never an absolute path: a workbook
+    travels); '.' when it has no relative form (another drive)."""
+    try:
+        return Path(os.path.relpath(Path(folder).resolve(), Path.cwd())).as_posix()
+    except ValueError:
+        return "."
+
+
 def _store_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> None:
     """Hidden sheet `_sbb`: what readback needs (the scenario as TOML, where its files were, the
     exported value of every parameter so only edited cells become changes)."""
     s = allocation.scenario
     ws = wb.create_sheet("_sbb")
-    base_dir = Path(s.base_dir).resolve()
-    items = [("format", FORMAT_VERSION), ("scenario_toml", scenario_to_toml(s)), ("base_dir", str(base_dir)),
-             ("scenario_file", s.file)]
+    items = [("format", FORMAT_VERSION), ("scenario_toml", scenario_to_toml(s)), ("base_dir", relative_dir(s.base_dir)),
+             ("scenario_file", Path(s.file).name if s.file else "")]
     items += [(f"exported:{row['key']}", row["value"]) for row in rows]
     items += [(f"exported:band:{b}", "|".join("" if v is None else repr(float(v)) for v in vals))
               for b, *vals in band_rows(allocation)]
@@ -1025,8 +1105,14 @@ def _store_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> None
 
 
 def build_workbook(allocation: Allocation, district: District, *, compare_to: Allocation | None = None,
-                   suppress_below: int | None = None) -> Workbook:
-    """The workbook for `allocation` of `district` (see the module docstring)."""
+                   suppress_below: int | None = None, district_name: str | None = None,
+                   sources: dict[str, Any] | None = None, exported: dt.datetime | None = None) -> Workbook:
+    """The workbook for `allocation` of `district` (see the module docstring).
+
+    `district_name` is printed in every sheet's header (default: the district's file name);
+    `sources` maps a role ('schools', 'roster', 'counts') to the input file (a path, or a (name,
+    bytes) upload) whose name and SHA-256 the Provenance sheet lists; `exported` is the export time
+    (default: now, UTC)."""
     s = allocation.scenario
     counts_district = district
     if s.theory.enrollment_change is not None:
@@ -1060,6 +1146,12 @@ def build_workbook(allocation: Allocation, district: District, *, compare_to: Al
     _weights_sheet(wb, allocation, rows)
     wb.move_sheet("Counts", offset=len(wb.sheetnames))
     _theory_sheets(wb, allocation, district, hidden, suppress_below)
+    when = exported or dt.datetime.now(dt.timezone.utc)
+    name = district_name or district.name
+    from .provenance import provenance_sheet
+
+    provenance_sheet(wb, allocation, name, sources or {}, when)
+    _running_heads(wb, name, s.title, when)
     _store_sheet(wb, allocation, rows)
     wb._sbb_cached_values = cache  # written into the file by `write_workbook`
     return wb
@@ -1097,9 +1189,11 @@ def with_cached_values(data: bytes, titles: list[str], cache: dict[tuple[str, st
 
 
 def write_workbook(allocation: Allocation, district: District, path_or_buffer, *,
-                   compare_to: Allocation | None = None, suppress_below: int | None = None) -> None:
-    """Write the allocation workbook to a path or a binary file object."""
-    wb = build_workbook(allocation, district, compare_to=compare_to, suppress_below=suppress_below)
+                   compare_to: Allocation | None = None, suppress_below: int | None = None,
+                   **about: Any) -> None:
+    """Write the allocation workbook to a path or a binary file object (`about`: district_name,
+    sources, exported, as `build_workbook` takes them)."""
+    wb = build_workbook(allocation, district, compare_to=compare_to, suppress_below=suppress_below, **about)
     buf = io.BytesIO()
     wb.save(buf)
     data = with_cached_values(buf.getvalue(), [ws.title for ws in wb.worksheets], wb._sbb_cached_values)
@@ -1110,8 +1204,8 @@ def write_workbook(allocation: Allocation, district: District, path_or_buffer, *
 
 
 def workbook_bytes(allocation: Allocation, district: District, *, compare_to: Allocation | None = None,
-                   suppress_below: int | None = None) -> bytes:
+                   suppress_below: int | None = None, **about: Any) -> bytes:
     """The allocation workbook as .xlsx bytes (for a download button)."""
     buf = io.BytesIO()
-    write_workbook(allocation, district, buf, compare_to=compare_to, suppress_below=suppress_below)
+    write_workbook(allocation, district, buf, compare_to=compare_to, suppress_below=suppress_below, **about)
     return buf.getvalue()

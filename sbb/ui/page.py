@@ -26,7 +26,7 @@ from ..problems import InputError
 from ..report import allocation_csv, dollars
 from ..scenario import Scenario, scenario_to_toml
 from . import charts, theory
-from .documents import document_buttons
+from .documents import district_name, document_buttons
 from .controls import (GROUPS, changes, controls_for, reference_settings, render_control, scenario_from_settings,
                        settings_from_scenario, sync_widgets, visible)
 from .presentation import Headline, equity_data, headline, money_columns, poor_pupils, school_table, signed
@@ -343,7 +343,10 @@ def schools_tab(allocation: Allocation, district: District) -> None:
                         width="stretch", icon=":material/download:")
     workbook = _workbook_function()
     if workbook is not None:
-        right.download_button("Excel workbook", data=lambda: workbook(allocation, district),
+        source = st.session_state.get("source")
+        about = {"district_name": district_name(st.session_state),
+                 "sources": {k: getattr(source, k, None) for k in ("schools", "roster", "counts")}}
+        right.download_button("Excel workbook", data=lambda: workbook(allocation, district, **about),
                               file_name=_slug(allocation.scenario.title) + ".xlsx",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               on_click="ignore", width="stretch", icon=":material/table:")
