@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--counts", help="school-level counts instead of a roster")
     a.add_argument("--scenario", required=True, help="scenario TOML file")
     a.add_argument("--out", help="write the allocation here (.csv or .xlsx)")
+    a.add_argument("--district", help="the district's name in an .xlsx's headers (default: from the schools file)")
     a.add_argument("--suppress-below", type=int, nargs="?", const=10, default=None, metavar="N",
                    help="in an .xlsx, blank per-school figures of schools with fewer than N pupils (default 10)")
     for name, text in (("statements", "write every school's allocation statement as one PDF"),
@@ -70,7 +71,7 @@ def run_allocate(args: argparse.Namespace) -> int:
 
                 sources = {"schools": args.schools, "roster": args.roster, "counts": args.counts}
                 write_workbook(result, district, out, suppress_below=args.suppress_below,
-                               district_name=district_label(args.schools), sources=sources)
+                               district_name=args.district or district_label(args.schools), sources=sources)
             else:
                 out.write_text(allocation_csv(result), encoding="utf-8")
         except OSError as exc:

@@ -68,7 +68,7 @@ def test_every_sheet_header_names_district_scenario_date_and_version(tmp_path):
     for ws in book.worksheets:
         if ws.sheet_state == "hidden":
             continue
-        assert ws.oddHeader.left.text == f"Sample data  |  {title}", ws.title
+        assert ws.oddHeader.left.text == f"Sample district  |  {title}", ws.title
         assert re.fullmatch(rf"Exported \d{{4}}-\d\d-\d\d  \|  sbb {re.escape(VERSION)}", ws.oddHeader.right.text)
         assert ws.oddFooter.center.text == "&A  page &P of &N"
 

@@ -50,9 +50,12 @@ class DocInfo:
 
 def district_label(schools_path: str | Path) -> str:
     """A district's name from its schools file when none is given: the file's name, or its
-    folder's when the file is just 'schools' ('sample_data/schools.csv' -> 'Sample data')."""
+    folder's when the file is just 'schools' ('springfield/schools.csv' -> 'Springfield'; the shipped
+    'sample_data/schools.csv' -> 'Sample district')."""
     path = Path(str(schools_path))
     stem = path.stem if path.stem.lower() not in ("schools", "school") else (path.resolve().parent.name or path.stem)
+    if stem == "sample_data":
+        return "Sample district"  # the shipped synthetic district
     text = stem.replace("_", " ").replace("-", " ").strip()
     return text[:1].upper() + text[1:]
 

@@ -132,7 +132,9 @@ def provenance_sheet(wb, allocation: Allocation, district: str, sources: dict[st
     note.font = Font(italic=True, size=9, color="595959")
     for col, width in zip("ABCD", (44, 40, 14, 70)):
         ws.column_dimensions[col].width = width
+    from .workbook import _page
+
+    _page(ws)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True

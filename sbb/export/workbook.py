@@ -195,7 +195,8 @@ def _page(ws, title_rows: str | None = None, title_cols: str | None = None, land
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.page_margins.header = ws.page_margins.footer = 0.3  # the running header clear of the first row
     ws.print_options.gridLines = False
     if title_rows:
         ws.print_title_rows = title_rows
@@ -764,11 +765,11 @@ def _change_chart(wb, data_ws, letters: dict[str, str], n: int, hidden: np.ndarr
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.legend.position = "t"
-    chart.height = max(10.0, 0.5 * n)
+    chart.height = max(10.0, 0.62 * n)  # room for every school's name
     chart.width = 19
     ws.add_chart(chart, "E3")
     _page(ws, landscape=False)
-    ws.print_area = f"E1:P{max(first + n, 40)}"
+    ws.print_area = f"E1:P{max(first + int(1.3 * n), 40)}"
     ws.page_setup.fitToHeight = 1
 
 
@@ -940,7 +941,7 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
         _safe_text(ws.cell(r, 1), text)
         ws.cell(r, 1).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
-        ws.row_dimensions[r].height = 30
+        ws.row_dimensions[r].height = 14 * (len(text) // 100 + 1) + 2  # ~100 characters a line
         r += 1
     ws.column_dimensions["A"].width = 48
     ws.column_dimensions["B"].width = 22

@@ -24,8 +24,7 @@ def district_name(state: Any) -> str:
     if schools is None:
         return "District"
     name = schools[0] if isinstance(schools, tuple) else str(schools)
-    label = district_label(name)
-    return "Sample district" if label == "Sample data" else label
+    return district_label(name)
 
 
 def _slug(text: str) -> str:
