@@ -84,12 +84,16 @@ def test_every_school_has_a_page_with_its_name_and_allocation(tmp_path):
 
 
 def test_the_lines_add_up_to_the_formula_amount_for_every_school():
-    """Every school of two budget-neutral scenarios (a base with many decimals): the lines add up to
+    """Every school of every shipped scenario, and one in cents: the lines add up to
     the formula amount exactly, and the rounding line is only rounding: at most half a cent per
     weighted pupil (the base is printed to the cent) plus a dollar (whole-dollar rounding), plus a
     cent per line."""
-    for name in ("hold_harmless_3pct", "theory_of_action"):
-        a, d = sample(name)
+    import dataclasses
+
+    cases = [sample(p.stem) for p in sorted((ROOT / "scenarios").glob("*.toml"))]
+    toa, d = sample("theory_of_action")
+    cases.append((allocate(d, dataclasses.replace(toa.scenario, rounding="cents")), d))  # amounts in cents
+    for a, d in cases:
         formula = dict(zip(a.table["school_id"], a.table["formula_amount"]))
         for st in statements(a, d):
             assert st.lines_total == Decimal(repr(float(formula[st.school_id])))

@@ -26,9 +26,10 @@ import numpy as np
 from ..allocate import Allocation
 from ..counts import count_columns
 from ..district import District
-from ..explain import grade_label, level_label, need_label
+from .. import formula as fm
+from ..explain import grade_label, need_label
+from ..export.formulas import count_labels
 from ..spelling import GRADES
-from ..weights import FlagNeed
 
 CENT = Decimal("0.01")
 FIXED = (("foundation_amount", "Foundation (every school)"),
@@ -114,14 +115,11 @@ def statements(allocation: Allocation, district: District, school_ids: list[str]
     matrix = district.matrix(count_columns(w)).astype(float)
     base_shown = _cents(_dec(allocation.base_per_weighted_pupil))
     runs = _grade_groups(w.grade)
-    need_cols: list[tuple[str, float]] = []
-    for need in w.needs:
-        if isinstance(need, FlagNeed):
-            need_cols.append((f"{need_label(need.name)}", need.weight))
-        else:
-            need_cols.extend((f"{need_label(need.name)}: {level_label(lv)}", wt)
-                             for lv, wt in zip(need.levels, need.weights))
+    # the engine's weight of each need column (aligned with count_columns), named for a reader
     n_grades = len(GRADES)
+    labels = count_labels(w)
+    need_cols = [(labels.get(c, c.replace("_", " ")), float(x))
+                 for c, x in zip(count_columns(w)[n_grades:], fm.need_vector(w))]
     if school_ids is None:
         rows = range(len(t))
     else:
