@@ -179,3 +179,20 @@ def test_cli_writes_both_documents_and_refuses_a_bad_output(tmp_path):
     assert len(pages((tmp_path / "s.pdf").read_bytes(), tmp_path, "cli")) == 3
     assert bad.returncode == 2 and "h.txt" in bad.stderr and ".pdf" in bad.stderr and "Traceback" not in bad.stderr
     assert unknown.returncode == 2 and "S999" in unknown.stderr and not (tmp_path / "u.pdf").exists()
+
+
+def test_documents_for_a_district_of_new_schools(tmp_path):
+    """No school had a prior year (and one has no pupils): both documents are written; the handout
+    says there is no change to show and each statement says 'new school'."""
+    w = make_weights()
+    cols = count_columns(w)
+    m = np.zeros((3, len(cols)), dtype=np.int64)
+    m[:, cols.index("grade_4")] = [100, 50, 0]  # 100 x $5,000 = $500,000; 50 x $5,000 = $250,000; $0
+    d = matrix_district(w, m, np.full(3, np.nan), ids=["A", "B", "C"])
+    s = make_scenario(w, mode="fixed_base")
+    a = allocate(d, s)
+    info = DocInfo.make("New district", s.title, DAY)
+    text = pages(statements_pdf(a, d, info), tmp_path, "new")
+    assert len(text) == 4 and "$500,000" in text[1] and "$250,000" in text[2] and "new school" in text[3]
+    hand = pages(handout_pdf(a, d, info), tmp_path, "new_handout")
+    assert "no change to show" in " ".join(hand[0].split())

@@ -78,9 +78,12 @@ def handout_pdf(allocation: Allocation, district: District, info: pg.DocInfo) ->
         pdf.font(9.5, bold=True, color=pg.NAVY)
         pdf.cell(60, 5, pdf.text_of(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.section("Every school's change against last year")
-    y = pdf.get_y()
-    h = _image(pdf, charts.png(charts.change_chart(allocation.table, width=520, height=220)), pdf.width)
-    pdf.set_y(y + h + 1)
+    if allocation.table["prior_allocation"].notna().any():
+        y = pdf.get_y()
+        h = _image(pdf, charts.png(charts.change_chart(allocation.table, width=520, height=220)), pdf.width)
+        pdf.set_y(y + h + 1)
+    else:
+        pdf.paragraph("No school had an allocation last year, so there is no change to show.")
     eq = equity_data(allocation, district)
     if eq is not None:
         pdf.section("Dollars per pupil by poverty")
