@@ -4,7 +4,8 @@ Page 1: the scenario's name and note, the headline numbers (`sbb.ui.presentation
 same figures the app shows), every school's change with the biggest movers named, and dollars per
 pupil by poverty quarter. Page 2: what the scenario changes from the weight table
 (`sbb.changes.scenario_changes`), the scenario against its baseline (the weight table as adopted,
-same budget, no limits), and the biggest gains and losses.
+same budget, no limits), five equity measures against last year (`equity_data`, as the app's Equity
+tab) and the biggest gains and losses.
 """
 
 from __future__ import annotations
@@ -125,6 +126,16 @@ def handout_pdf(allocation: Allocation, district: District, info: pg.DocInfo) ->
             ("Schools worse off than under the baseline", "", f"{int((diff < 0).sum()):,}"),
         ]:
             pdf.row([label, a, b], w3, "LRR", size=9.5, rule=True)
+    if eq is not None:
+        pdf.section("Equity, dollars per pupil (pupils as the unit)")
+        keep = ["federal_range_ratio", "gini", "poor_ratio", "poverty_slope_per_10pts", "quartile_ratio"]
+        rep = eq.table.assign(measure=eq.report["measure"].to_numpy(), basis=eq.report["basis"].to_numpy())
+        rep = rep[(rep["basis"] == "per pupil") & rep["measure"].isin(keep)].rename(columns={"Last year": "last"})
+        w5 = [W * 0.44, W * 0.15, W * 0.15, W * 0.26]
+        pdf.row(["Measure", "Last year", "This scenario", "Change"], w5, "LRRL", bold=True, size=8.5, color=pg.MUTED)
+        for r in rep.itertuples():
+            change = str(r.Change).replace("\u25b2", "").replace("\u25bc", "").strip()
+            pdf.row([r.Measure, r.last, r.Scenario, change], w5, "LRRL", size=9.5, rule=True)
     pdf.section("Biggest gains and losses against last year")
     t = allocation.table.set_index("school_id")
     w4 = [W * 0.40, W * 0.17, W * 0.17, W * 0.15, W * 0.11]
