@@ -236,6 +236,8 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
     if (s.theory.phase_in_years or 1) > 1:
         rows[0] = ("Formula amount", "phase-in: year 1 moves part of the way",
                    dollars(st.formula_amount, cents), False)
+        rows[1] = ("Phase-in and floor protection", floor, _signed(st.hold_harmless, cents), False)
+        rows[2] = ("Held back: phase-in and cap", cap, dollars(st.cap, cents) if st.cap else "$0", False)
     rows += [(label, "", dollars(v, cents), False) for label, v in st.extra]
     for label, note, value, bold in rows:
         pdf.row([label, note, value], w2, "LLR", bold=bold, size=9.5, rule=not bold,

@@ -4,9 +4,17 @@ Sheets: Summary (headline numbers and equity measures), Allocations (one row per
 columns; derived columns are formulas over the Counts sheet and the named parameters of the Weights
 sheet), Comparison (against the prior year and, optionally, another scenario), Change chart (a bar
 per school), Weights (every parameter with label, unit and value, each a defined name), Counts
-(school-level pupil counts; never student rows) and, when the scenario uses the theory of action,
-Pot waterfall, By band and Phase-in. A hidden `_sbb` sheet keeps the scenario so an edited
-workbook can be read back (`sbb.export.readback`).
+(school-level pupil counts; never student rows), Provenance (input files with their SHA-256, the
+weight table's source, the version, the export time, what the scenario changes; `provenance.py`)
+and, when the scenario uses the theory of action, Pot waterfall, By band and Phase-in. A hidden
+`_sbb` sheet keeps the scenario so an edited workbook can be read back (`sbb.export.readback`); it
+stores no absolute path.
+
+For an auditor: table sheets have a hidden first row of column keys (what the tool and its tests
+read) under which row 2 holds the headings a person reads; the Allocations sheet starts with the
+allocation and its change (the first printed page), every table ends in a totals row of `=SUM`
+formulas, every sheet's printed header names the district, the scenario, the export date and the
+tool's version, and the headings of the rounding columns carry notes explaining each guard.
 
 Cached values: openpyxl writes formulas without results, so `write_workbook` then stores the
 engine's value as the cached result of every formula cell (`with_cached_values`): readers that do
