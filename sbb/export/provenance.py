@@ -77,6 +77,7 @@ def provenance_sheet(wb, allocation: Allocation, district: str, sources: dict[st
     def put(label: str, value: Any, wrap: bool = False) -> None:
         nonlocal r
         ws.cell(r, 1, label).font = Font(bold=True)
+        ws.cell(r, 1).alignment = Alignment(vertical="top")
         c = ws.cell(r, 2)
         c.value = "" if value is None else str(value)
         c.data_type = "s"
@@ -93,7 +94,7 @@ def provenance_sheet(wb, allocation: Allocation, district: str, sources: dict[st
     put("Weight table source", " ".join(w.source.split()) or "(not stated)", wrap=True)
     put("Tool version", tool_version())
     put("Exported (UTC)", exported.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat())
-    put("Scenario as exported (SHA-256 of its TOML, kept in this workbook)",
+    put("Exported scenario (SHA-256 of its TOML)",
         hashlib.sha256(scenario_to_toml(s).encode("utf-8")).hexdigest())
 
     r += 1
