@@ -133,3 +133,14 @@ def test_workbook_bytes_from_the_app_carry_sources_as_names_only():
     rows = {r[0]: r[1:] for r in ws.iter_rows(values_only=True) if r[0]}
     assert rows["District"][0] == "Springfield"
     assert rows["Schools file"][:3] == ("my schools.csv", 4, hashlib.sha256(b"a,b\n").hexdigest())
+
+
+def test_readback_from_another_working_directory(cli_out, tmp_path, monkeypatch):
+    """Exported from the project folder, read back from elsewhere: the scenario's weight table is
+    still found (the stored folder is relative, looked for from the project's folder too)."""
+    from sbb.export import scenario_toml_from_workbook
+
+    monkeypatch.chdir(tmp_path)
+    text = scenario_toml_from_workbook(cli_out, tmp_path / "back.toml")
+    doc = tomllib.loads(text)
+    assert (tmp_path / doc["weights"]).resolve() == (ROOT / "weights" / "sample_district.toml").resolve()

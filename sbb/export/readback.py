@@ -57,10 +57,12 @@ def _set(doc: dict, dotted: str, value: Any) -> None:
 def _base_dir(stored: str, weights_ref: str, workbook_dir: Path | None) -> Path:
     """The folder the scenario's relative paths start from. The workbook stores it relative to the
     working directory at export (never an absolute path); it is looked for from the working directory,
-    then from the workbook's folder, and the first where the weight table exists is taken."""
+    from the workbook's folder and from this project's folder (its shipped scenarios and weights), and
+    the first where the weight table exists is taken."""
     candidates = [Path(stored)]
     if workbook_dir is not None:
         candidates += [workbook_dir / stored, workbook_dir]
+    candidates.append(Path(__file__).resolve().parents[2] / stored)  # the project's own folders
     for folder in candidates:
         if weights_ref and (folder / weights_ref).is_file():
             return folder
