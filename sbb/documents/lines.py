@@ -159,8 +159,7 @@ def statements(allocation: Allocation, district: District, school_ids: list[str]
             label = "Concentration weight" if len(w.concentration) == 1 else "School-level weights"
             if len(w.concentration) == 1:
                 c = w.concentration[0]
-                label = (f"{need_label(c.need)} concentration (share of pupils at least "
-                         f"{c.share_at_least:.0%})")
+                label = f"{need_label(c.need)} concentration ({c.share_at_least:.0%}+ of pupils)"
             lines.append(Line(label, "other", None, None, other, _cents(_dec(other) * base_shown)))
         for key, label in FIXED:
             amount = float(cols[key][i])

@@ -191,7 +191,8 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
     pdf.font(17, bold=True, color=pg.NAVY)  # one line (a long name is shortened): no wrapping to compute
     pdf.cell(pdf.width, 7.5, pdf.fit(st.school_name, pdf.width), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.font(10.5, color=pg.MUTED)
-    pdf.cell(pdf.width, 5, pdf.text_of(f"School {st.school_id}  |  allocation statement"),
+    projected = "  |  pupils: next year's projected enrollment" if s.theory.enrollment_change is not None else ""
+    pdf.cell(pdf.width, 5, pdf.text_of(f"School {st.school_id}  |  allocation statement{projected}"),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     change = "—" if st.delta is None else f"{_signed(st.delta, cents)} ({st.delta_pct:+.2f}%)" \
