@@ -96,7 +96,7 @@ def quartile_chart(quarters: pd.DataFrame, width: int = 300, height: int = 200) 
     labelled. `quarters`: label ('Last year' / 'Scenario'), quartile (1 least poor .. 4), mean_per_pupil."""
     q = quarters.copy()
     q["quarter"] = q["quartile"].map({1: "Least poor", 2: "2nd", 3: "3rd", 4: "Poorest"})
-    q["label"] = q["label"].replace({"Scenario": "This scenario"})
+    q["label"] = q["label"].where(q["label"] == "Last year", "This scenario")
     q["text"] = q["mean_per_pupil"].map(lambda v: f"${v / 1000:,.1f}k")
     order = ["Least poor", "2nd", "3rd", "Poorest"]
     base = alt.Chart(q).encode(

@@ -92,7 +92,7 @@ def handout_pdf(allocation: Allocation, district: District, info: pg.DocInfo) ->
         img_w = pdf.width * 0.52
         h = _image(pdf, charts.png(charts.quartile_chart(eq.quartiles, width=300, height=170)), img_w)
         q = eq.quartiles
-        now = q[q["label"] == "Scenario"].set_index("quartile")["mean_per_pupil"]
+        now = q[q["label"] != "Last year"].set_index("quartile")["mean_per_pupil"]
         before = q[q["label"] == "Last year"].set_index("quartile")["mean_per_pupil"]
         pdf.set_xy(pdf.l_margin + img_w + 5, y + 4)
         pdf.font(9.5)
@@ -129,13 +129,15 @@ def handout_pdf(allocation: Allocation, district: District, info: pg.DocInfo) ->
     if eq is not None:
         pdf.section("Equity, dollars per pupil (pupils as the unit)")
         keep = ["federal_range_ratio", "gini", "poor_ratio", "poverty_slope_per_10pts", "quartile_ratio"]
-        rep = eq.table.assign(measure=eq.report["measure"].to_numpy(), basis=eq.report["basis"].to_numpy())
-        rep = rep[(rep["basis"] == "per pupil") & rep["measure"].isin(keep)].rename(columns={"Last year": "last"})
+        tab = eq.table.reset_index(drop=True)
+        now_col = "This scenario" if "This scenario" in tab else "Scenario"  # the app's table, as it names it
+        mark_col = "Better or worse" if "Better or worse" in tab else "Change"
+        pick = ((eq.report["basis"] == "per pupil") & eq.report["measure"].isin(keep)).to_numpy()
         w5 = [W * 0.44, W * 0.15, W * 0.15, W * 0.26]
         pdf.row(["Measure", "Last year", "This scenario", "Change"], w5, "LRRL", bold=True, size=8.5, color=pg.MUTED)
-        for r in rep.itertuples():
-            change = str(r.Change).replace("\u25b2", "").replace("\u25bc", "").strip()
-            pdf.row([r.Measure, r.last, r.Scenario, change], w5, "LRRL", size=9.5, rule=True)
+        for _, r in tab[pick].iterrows():
+            change = str(r[mark_col]).replace("\u25b2", "").replace("\u25bc", "").strip()
+            pdf.row([r["Measure"], r["Last year"], r[now_col], change], w5, "LRRL", size=9.5, rule=True)
     pdf.section("Biggest gains and losses against last year")
     t = allocation.table.set_index("school_id")
     w4 = [W * 0.40, W * 0.17, W * 0.17, W * 0.15, W * 0.11]
