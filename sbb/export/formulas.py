@@ -13,8 +13,9 @@ The rules mirror `sbb.allocate`, `sbb.limits` and `sbb.rounding`:
                           phase-in step of year 1)
     allocation          = ROUND(within_limits) + rounding_adjustment    (a value: the engine's rounding
                           to the pot by largest remainders)
-    formula_amount      = allocation where the school is on its formula, else ROUND(formula_exact)
-    base_amount         = formula_amount - need - foundation - small-school - band supplement
+    formula_amount      = ROUND(formula_exact), plus rounding_adjustment where the school is on its formula
+    formula_rounding    = formula_amount - ROUND(base x grade-weighted) - need - foundation - small - band
+    base_amount         = ROUND(base x grade-weighted) + formula_rounding
 """
 
 from __future__ import annotations
@@ -37,8 +38,27 @@ def defined_name(*parts: str) -> str:
     return "_".join(re.sub(r"\W+", "_", str(p)).strip("_") for p in parts if str(p) != "")
 
 
+def count_labels(weights: WeightTable) -> dict[str, str]:
+    """A person's heading for each count column: 'grade_K' -> 'Grade K', 'ell' -> 'English learners',
+    'sped_self_contained' -> 'Special education: self-contained'."""
+    from ..explain import level_label, need_label
+
+    out = {f"grade_{g}": ("Pre-K" if g == "PK" else f"Grade {g}") for g in GRADES}
+    out["enrollment"] = "Pupils"
+    for cat in weights.categories():
+        label = need_label(cat.need) + (f": {level_label(cat.level)}" if cat.level else "")
+        out[cat.column] = label + (f", grades {cat.band}" if cat.band else "")
+    return out
+
+
 def grade_name(grade: str) -> str:
     return defined_name("w", "grade", grade)
+
+
+def _need(name: str) -> str:
+    from ..explain import need_label
+
+    return need_label(name)
 
 
 def need_names(weights: WeightTable) -> list[tuple[str, str, str, float, str]]:
@@ -47,13 +67,11 @@ def need_names(weights: WeightTable) -> list[tuple[str, str, str, float, str]]:
     out = []
     for cat in weights.categories():
         parts = [p for p in (cat.level, cat.band) if p]
-        label = f"Need weight: {cat.need.replace('_', ' ')}"
-        if cat.level is None:
-            label += f" ({weights.need(cat.need).column})"
-        if parts:
-            label += ", " + ", ".join(p.replace("_", " ") for p in parts)
+        label = f"Need weight: {_need(cat.need)}"
+        if cat.level:
+            label += f", {cat.level.replace('_', '-')}"
         if cat.band:
-            label += " (grades)" if cat.level is None else " grades"
+            label += f", grades {cat.band}"
         out.append((defined_name("w", "needs", cat.need, *parts), cat.key, cat.column, cat.weight, label))
     return out
 
@@ -125,9 +143,10 @@ def cap_limit(cells: Cells, row: int, scale: int, not_applied: str = "") -> str:
 
 
 def phase_in_target(cells: Cells, row: int) -> str:
-    """Year 1 of a phase-in: step x formula + (1 - step) x prior scaled to this year's pot."""
+    """Year 1 of a phase-in: step x formula + (1 - step) x prior scaled to this year's pot; the
+    formula itself for a new school (no prior year to phase from, as in the engine)."""
     prior, exact = cells.a("prior_allocation", row), cells.a("formula_exact", row)
-    return (f'=IF({prior}="",phase_in_step*{exact},'
+    return (f'=IF({prior}="",{exact},'
             f"phase_in_step*{exact}+(1-phase_in_step)*phase_in_prior_scale*{prior})")
 
 
@@ -138,8 +157,9 @@ def within_limits(cells: Cells, row: int, target_key: str) -> str:
 
 
 def formula_amount(cells: Cells, row: int, scale: int, phase_in: bool, transition: bool = False) -> str:
-    """The allocation where the school is on its formula (within its limits, not phasing in, not
-    moved by a transition), else the formula rounded to the unit."""
+    """The formula rounded to the unit; for a school on its formula (within its limits, not phasing
+    in, not moved by a transition) plus the engine's rounding to the pot, so that schools on their
+    formula add up exactly."""
     prior, exact = cells.a("prior_allocation", row), cells.a("formula_exact", row)
     lo, hi = cells.a("floor_limit", row), cells.a("cap_limit", row)
     on = f'OR({lo}="",{exact}>={lo}),OR({hi}="",{exact}<={hi})'
@@ -149,7 +169,7 @@ def formula_amount(cells: Cells, row: int, scale: int, phase_in: bool, transitio
         from .real_terms import transition_keeps
 
         on += "," + transition_keeps(cells, row)
-    return f"=IF(AND({on}),{cells.a('allocation', row)},{rnd(exact, scale)})"
+    return f"={rnd(exact, scale)}+IF(AND({on}),{cells.a('rounding_adjustment', row)},0)"
 
 
 def discretionary(cells: Cells, row: int, scale: int, band_column: str, default: float | None) -> str:
