@@ -239,6 +239,12 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
                    dollars(st.formula_amount, cents), False)
         rows[1] = ("Phase-in and floor protection", floor, _signed(st.hold_harmless, cents), False)
         rows[2] = ("Held back: phase-in and cap", cap, dollars(st.cap, cents) if st.cap else "$0", False)
+    if s.transition is not None:  # a one-year step toward the formula (sbb.transition)
+        t = s.transition
+        rows[1] = ("Kept above the formula: floor, transition", f"{t.share_of_loss:.1%} of a loss this year",
+                   _signed(st.hold_harmless, cents), False)
+        rows[2] = ("Held back: cap, transition", f"{t.share_of_gain:.1%} of a gain this year",
+                   dollars(st.cap, cents) if st.cap else "$0", False)
     rows += [(label, "", dollars(v, cents), False) for label, v in st.extra]
     for label, note, value, bold in rows:
         pdf.row([label, note, value], w2, "LLR", bold=bold, size=9.5, rule=not bold,
