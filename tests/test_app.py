@@ -119,7 +119,7 @@ def test_every_tab_renders(app, tab):
 
 
 def test_theory_scenario_and_why_tab(app, district):
-    app.selectbox(key="pick").set_value("theory_of_action.toml").run()
+    app.radio(key="pick").set_value("theory_of_action.toml").run()
     assert not app.exception
     s = load_scenario(SCENARIOS / "theory_of_action.toml")
     expected = allocate(district, s)
@@ -248,7 +248,7 @@ def test_a_scenario_whose_weights_do_not_fit_the_data_is_refused(app, tmp_path):
 
 
 def test_baseline_button_goes_back_to_the_baseline_scenario(app, district):
-    app.selectbox(key="pick").set_value("ell_050_hold_harmless.toml").run()
+    app.radio(key="pick").set_value("ell_050_hold_harmless.toml").run()
     assert app.title[0].value == load_scenario(SCENARIOS / "ell_050_hold_harmless.toml").title
     [b for b in app.sidebar.button if b.label == "Baseline"][0].click().run()
     assert not app.exception
