@@ -46,7 +46,7 @@ def run_allocate(args: argparse.Namespace) -> int:
                                   "a whole number of pupils (1 or more) with --out FILE.xlsx")])
     district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts)
     result = allocate(district, scenario)
-    print("\n".join(summary_lines(result)))
+    print("\n".join(summary_lines(result, district)))
     if out is not None:
         try:
             if out.suffix.lower() == ".xlsx":

@@ -242,11 +242,17 @@ class Figures:
                 f"{count_text(self.new_schools, 'new school')}")
 
 
-def equity_figures(allocation: Allocation, district: District) -> tuple[pd.DataFrame | None, str]:
+def equity_figures(allocation: Allocation, district: District, projected: bool = False
+                   ) -> tuple[pd.DataFrame | None, str]:
     """The equity report of last year (the schools that had an allocation) against this scenario
-    (every school), both on the allocation's pupils; (None, why) when it cannot be computed."""
+    (every school), both on the allocation's pupils; (None, why) when it cannot be computed.
+    `projected`: the district's counts are already the allocation's pupils (no projection)."""
     t = allocation.table
-    poor = poor_pupils(district, allocation.scenario)
+    if projected:
+        column = poverty_column(allocation.scenario.weights)
+        poor = district.counts[column].to_numpy(dtype=float) if column in district.counts else None
+    else:
+        poor = poor_pupils(district, allocation.scenario)
     if poor is None:
         return None, "the weights have no poverty flag"
     prior = t["prior_allocation"].to_numpy(dtype=float)
@@ -266,16 +272,19 @@ def equity_figures(allocation: Allocation, district: District) -> tuple[pd.DataF
     return report, ""
 
 
-def board_figures(allocation: Allocation, district: District, equity: bool = True) -> Figures:
-    """Every figure of `allocation` (on `district`, the files as loaded, before any projection).
-    `equity=False` skips the equity report (the command line's summary does not need it)."""
+def board_figures(allocation: Allocation, district: District | None, equity: bool = True,
+                  projected: bool = False) -> Figures:
+    """Every figure of `allocation` (on `district`, the files as loaded, before any projection, or
+    already projected with `projected=True`). Without a district, or with `equity=False`, the
+    equity report is left out."""
     t = allocation.table
     s = allocation.summary()
     prior = t["prior_allocation"].to_numpy(dtype=float)
     delta = t["delta"]
     losers = delta.where(delta < 0)
     loser = str(t.loc[losers.idxmin(), "school_name"]) if losers.notna().any() else None
-    report, problem = equity_figures(allocation, district) if equity else (None, "not computed")
+    report, problem = (equity_figures(allocation, district, projected) if equity and district is not None
+                       else (None, "not computed"))
     return Figures(
         title=allocation.scenario.title, schools=len(t), gaining=int((delta > 0).sum()),
         losing=int((delta < 0).sum()), unchanged=int((delta == 0).sum()), new_schools=int(np.isnan(prior).sum()),

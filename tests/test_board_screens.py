@@ -48,7 +48,10 @@ CUT_TEXT = """() => {
                   text.length < 150 && !el.querySelector('canvas, svg, input, textarea, [data-testid="stVegaLiteChart"]'));
     const cut = clips && el.scrollWidth > el.clientWidth + 1;
     const past = own !== '' && (r.right > window.innerWidth + 1 || r.left < -1);
-    if (cut || past) out.push({text: text.slice(0, 80), cut, past, right: Math.round(r.right), tag: el.tagName,
+    // text that does not wrap and spills out of its own box (e.g. over the edge of a card)
+    const spills = own !== '' && st.display !== 'inline' && st.whiteSpace === 'nowrap' && el.clientWidth > 0 &&
+                   el.scrollWidth > el.clientWidth + 1;
+    if (cut || past || spills) out.push({text: text.slice(0, 80), cut, past, right: Math.round(r.right), tag: el.tagName,
                               scroll: el.scrollWidth, client: el.clientWidth});
   }
   return out;

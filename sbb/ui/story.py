@@ -36,9 +36,9 @@ PRESENTATION_CSS = """
 .sbb-changes span {white-space: nowrap; margin-right: 1.6rem;}
 .sbb-cards {display: grid; grid-template-columns: repeat(auto-fit, minmax(175px, 1fr)); gap: 10px;
   margin-bottom: .5rem;}
-.sbb-card {background: #0b1f3a; color: #fff; border-radius: 10px; padding: 8px 14px; min-width: 0;}
+.sbb-card {background: #0b1f3a; color: #fff; border-radius: 10px; padding: 8px 10px; min-width: 0;}
 .sbb-card .label {font-size: clamp(.95rem, 1.15vw, 1.4rem); opacity: .92; line-height: 1.2;}
-.sbb-card .value {font-size: clamp(1.7rem, 2.5vw, 3.2rem); font-weight: 800; line-height: 1.1; margin-top: .1rem;
+.sbb-card .value {font-size: clamp(1.45rem, 2.0vw, 3.2rem); font-weight: 800; line-height: 1.1; margin-top: .1rem;
   font-variant-numeric: tabular-nums; white-space: nowrap;}
 .sbb-card .note {font-size: clamp(.85rem, 1.0vw, 1.25rem); opacity: .92; margin-top: .1rem; line-height: 1.2;}
 .sbb-card.loss {background: #8a3b00;} .sbb-card.gain {background: #0b4f8a;}
