@@ -31,6 +31,7 @@ from .controls import (GROUPS, changes, controls_for, reference_settings, render
 from ..figures import (BOARD_MEASURES, KINDS, LABELS, LAST_YEAR, THIS_YEAR, Figures, board_figures, change_text,
                        count_text, figure_text, poor_pupils, signed)
 from .presentation import equity_data, money_columns, school_table
+from .problems_view import show_problems
 from .story import PRESENTATION_CSS, WORKING_CSS, presentation_view
 from .state import accept_upload, district_for, init_session, read_scenario_upload
 
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     except InputError as err:
         st.title(title)
         st.error("These settings cannot be allocated. Nothing else has changed; adjust a setting in the sidebar.")
-        st.dataframe(err.table(), hide_index=True, width="stretch")
+        show_problems(err.table(), typed=True)
         return
     save_box(scenario)
     show_upload_errors(state)
@@ -92,21 +93,21 @@ def current_district(state: Any, start: Scenario) -> District | None:
     startup_errors = state.pop("startup_errors", None)  # said once, on the first page
     if startup_errors is not None:
         st.warning("The scenario given on the command line could not be read; opened on the baseline instead.")
-        st.dataframe(startup_errors, hide_index=True, width="stretch")
+        show_problems(startup_errors)
     try:
         return district_for(state["source"], start.baseline)  # a progress bar while it first reads
     except InputError as err:
         previous = state.pop("last_good", None)
         if previous is not None and previous[1] is not start:
             st.error("This scenario's weight table does not fit the loaded data; the previous scenario is kept.")
-            st.dataframe(err.table(), hide_index=True, width="stretch")
+            show_problems(err.table())
             state["pick"], state["start"] = previous
             state["settings"] = settings_from_scenario(previous[1], state.get("prior_total"))
             sync_widgets(state, previous[1], state["settings"])
             return current_district(state, previous[1])
         st.title("Student-based budgeting simulator")
         st.error("The district's files have problems; nothing was loaded. Fix these and start again.")
-        st.dataframe(err.table(), hide_index=True, width="stretch")
+        show_problems(err.table())
         return None
 
 
@@ -192,7 +193,7 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
         st.file_uploader("Scenario TOML", type=["toml"], key="scenario_file", on_change=_scenario_upload)
         if state.get("scenario_errors") is not None:
             st.error("That scenario file has problems; nothing was changed.")
-            st.dataframe(state["scenario_errors"], hide_index=True)
+            show_problems(state["scenario_errors"])
     upload_box(state, start)
     return bool(present)
 
@@ -237,7 +238,7 @@ def show_upload_errors(state: Any) -> None:
     if state.get("upload_errors") is not None:
         st.error(f"The upload has problems, so nothing was replaced: still showing {state['source'].describe()} "
                  "with your settings.")
-        st.dataframe(state["upload_errors"], hide_index=True, width="stretch")
+        show_problems(state["upload_errors"])
         if st.button("Dismiss"):
             state.pop("upload_errors", None)
             st.rerun()
@@ -480,7 +481,8 @@ def compare_tab(allocation: Allocation, district: District) -> None:
         try:
             results[label] = allocate(district, scenarios[name])
         except InputError as err:
-            st.warning(f"{scenarios[name].title} cannot be allocated on this district: {err.message()}")
+            st.warning(f"{scenarios[name].title} cannot be allocated on this district.")
+            show_problems(err.table())
     if not results:
         return
     st.markdown("**Totals**")
