@@ -62,7 +62,7 @@ def test_opens_on_the_sample_district(app):
     labels = {n.label for n in app.number_input}
     assert {"Poverty", "English learners", "Special education: resource"} <= labels
     app.segmented_control(key="group").set_value("amounts").run()
-    assert "Foundation per school ($)" in {n.label for n in app.number_input}
+    assert "Foundation per school ($)" in {n.label for n in app.text_input}  # dollars typed with separators
     assert len(app.get("progress")) == 0  # the reading progress bar is gone once the district is read
 
 
@@ -268,3 +268,21 @@ def test_fixed_base_mode_from_the_sidebar(app, district):
                                                                   "test"), mode="fixed_base"))
     assert metric(app, "Base per weighted pupil") == "$5,100.00"
     assert metric(app, "Total to schools") == dollars(expected.total)
+
+
+def test_budget_is_typed_with_thousands_separators(app, district):
+    """The budget box shows 256,512,266 (last year's total, from schools.csv by hand: the prior
+    allocations add up to $256,512,266); typing 250,000,000 shares that; a typing slip keeps it."""
+    app.segmented_control(key="group").set_value("funding").run()
+    app.toggle(key="ctl:budget_custom").set_value(True).run()
+    box = app.text_input(key="ctl:budget")
+    assert box.value == "256,512,266"
+    box.set_value("$250,000,000").run()
+    s = replace(load_scenario(SCENARIOS / "baseline.toml"), budget=250_000_000.0)
+    assert metric(app, "Total to schools") == "$250,000,000"
+    assert metric(app, "Base per weighted pupil") == dollars(allocate(district, s).base_per_weighted_pupil, True)
+    app.text_input(key="ctl:budget").set_value("25O,000").run()  # a letter O for a zero
+    assert not app.exception
+    assert any("'25O,000' is not an amount in dollars" in e.value and "still using $250,000,000" in e.value
+               for e in app.error)
+    assert metric(app, "Total to schools") == "$250,000,000"
