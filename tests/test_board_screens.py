@@ -160,3 +160,29 @@ def test_presentation_mode_fits_the_projector(chromium, app_url, figures, size):
     assert last_card["y"] + last_card["height"] <= height
     assert chart["y"] >= 0 and chart["y"] + chart["height"] <= height, (chart, height)
     page.close()
+
+
+def test_presentation_says_what_changed_and_which_year(chromium, app_url):
+    """The phase-in scenario with the English-learner weight changed live, on the smallest projector:
+    the change in large type, the year shown, everything whole, cards and a chart inside the window."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(app_url)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Theory of action: central services").click()
+    _settle(page)
+    box = page.get_by_label("English learners", exact=True)
+    box.fill("0.50")
+    box.press("Enter")
+    _settle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Presentation mode").click()
+    page.wait_for_selector(".sbb-card", timeout=30_000)
+    _settle(page)
+    page.screenshot(path=str(SCREENS / "present_theory_ell050_1280x720.png"))
+    changes = page.locator('[data-testid="sbb-changes"]').inner_text()
+    assert changes.startswith("English learners: 0.40 → 0.50")  # the weight first, before the budget
+    assert "year 1 of 3 of the phase-in shown" in page.locator(".sbb-sub").inner_text()
+    cut = page.evaluate(CUT_TEXT)
+    assert cut == [], cut
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first.bounding_box()
+    assert chart["y"] + chart["height"] <= 720
+    page.close()

@@ -57,7 +57,7 @@ def delta_bars(table: pd.DataFrame, big: bool = False, height: int = 320, name_m
         ys = []
         for d in named["delta"]:
             side = -1 if d < 0 else 1
-            ys.append((hi if side < 0 else lo) * (0.92 - 0.3 * step[side]))
+            ys.append((hi if side < 0 else lo) * (0.86 - 0.28 * step[side]))
             step[side] += 1
         named = named.assign(label_y=ys, zero=0.0)
     bars = alt.Chart(t).mark_bar().encode(
@@ -217,7 +217,7 @@ def band_chart(bands: pd.DataFrame, big: bool = False, height: int = 300) -> alt
     long = bands.melt(id_vars=["band"], value_vars=["discretionary", "directed"], var_name="who", value_name="dollars")
     long["who"] = long["who"].map({"discretionary": "School controls", "directed": "Centrally directed"})
     chart = alt.Chart(long.dropna()).mark_bar().encode(
-        x=alt.X("band:N", title="Performance band", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("band:N", title="Performance band (1 highest, 5 lowest)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("dollars:Q", title="Dollars", axis=alt.Axis(format="$.3~s")),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=["School controls", "Centrally directed"],
                                                             range=[GAIN, NEUTRAL])),

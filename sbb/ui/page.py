@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     save_box(scenario)
     show_upload_errors(state)
     if present:
-        presentation_view(allocation, district, figures_of(allocation, district), changes(start, settings, reference))
+        presentation_view(allocation, district, figures_of(allocation, district),
+                          weights_first(start, settings, changes(start, settings, reference)))
     else:
         working_view(state, allocation, district, start, settings, reference)
 
@@ -196,6 +197,13 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
             show_problems(state["scenario_errors"])
     upload_box(state, start)
     return bool(present)
+
+
+def weights_first(start: Scenario, settings: dict, diff: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The changes with the weights first (what a board asks about), then the rest in control order."""
+    weights = {c.label.replace("… ", "").replace(" ($)", "").replace(" (%)", "")
+               for c in controls_for(start, per_grade=bool(settings.get("per_grade"))) if c.group in ("needs", "grades")}
+    return sorted(diff, key=lambda change: change[0] not in weights)
 
 
 def render_group(group: str, start: Scenario, settings: dict, reference: dict, state: Any) -> None:
@@ -406,7 +414,7 @@ def equity_tab(allocation: Allocation, district: District) -> None:
         st.info("Equity measures need a poverty flag in the weights and dollars in every school with pupils.")
         return
     per_pupil = eq.table[eq.table["Basis"] == "per pupil"].set_index("key")
-    cols = st.columns(len(BOARD_MEASURES))
+    cols = st.container(key="equity_cards").columns(len(BOARD_MEASURES))
     for col, key in zip(cols, BOARD_MEASURES):
         now, last = f.measure(key)
         change = change_text(now, last, KINDS[key])

@@ -19,19 +19,23 @@ from .presentation import equity_data
 # Colours: blue gains, orange losses (charts.GAIN / charts.LOSS), never red against green.
 WORKING_CSS = """
 <style>
-.st-key-headline [data-testid="stHorizontalBlock"] {flex-wrap: wrap; row-gap: .6rem;}
-.st-key-headline [data-testid="stColumn"] {min-width: 215px; flex: 1 1 215px;}
-.st-key-headline [data-testid="stMetricValue"] > div {font-size: 1.9rem;}
-.st-key-headline [data-testid="stMetricDelta"] > div {white-space: normal;}
+.st-key-headline [data-testid="stHorizontalBlock"], .st-key-equity_cards [data-testid="stHorizontalBlock"]
+  {flex-wrap: wrap; row-gap: .6rem;}
+.st-key-headline [data-testid="stColumn"], .st-key-equity_cards [data-testid="stColumn"]
+  {min-width: 215px; flex: 1 1 215px;}
+.st-key-headline [data-testid="stMetricValue"] > div, .st-key-equity_cards [data-testid="stMetricValue"] > div
+  {font-size: 1.9rem;}
+[data-testid="stMetricDelta"] > div, [data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p
+  {white-space: normal !important; text-overflow: clip !important; overflow: visible !important;}
 </style>
 """
 
 PRESENTATION_CSS = """
 <style>
 [data-testid="stAppViewContainer"] .block-container {padding-top: 3.0rem; padding-bottom: 1rem; max-width: 100%;}
-.sbb-title {font-size: clamp(1.7rem, 2.3vw, 2.8rem); font-weight: 700; color: #000; margin: 0; line-height: 1.15;}
+.sbb-title {font-size: clamp(1.5rem, 2.0vw, 2.6rem); font-weight: 700; color: #000; margin: 0; line-height: 1.15;}
 .sbb-sub {font-size: clamp(1.05rem, 1.25vw, 1.5rem); color: #222; margin: .15rem 0 .35rem 0;}
-.sbb-changes {font-size: clamp(1.3rem, 1.9vw, 2.3rem); font-weight: 700; color: #0b1f3a; margin: 0 0 .5rem 0;
+.sbb-changes {font-size: clamp(1.2rem, 1.65vw, 2.1rem); font-weight: 700; color: #0b1f3a; margin: 0 0 .5rem 0;
   line-height: 1.2;}
 .sbb-changes span {white-space: nowrap; margin-right: 1.6rem;}
 .sbb-cards {display: grid; grid-template-columns: repeat(auto-fit, minmax(175px, 1fr)); gap: 10px;
@@ -79,9 +83,10 @@ def presentation_view(allocation: Allocation, district: District, h: Figures,
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
     s = allocation.scenario
     year = (f" · year 1 of {h.phase_in_years} of the phase-in shown" if h.phase_in_years > 1 else "")
-    changed = "".join(f"<span>{_html(label)} {_html(before)} → {_html(now)}</span>" for label, before, now in diff[:4])
-    if len(diff) > 4:
-        changed += f"<span>and {count_text(len(diff) - 4, 'more change')}</span>"
+    most = 3
+    changed = "".join(f"<span>{_html(label)}: {_html(before)} → {_html(now)}</span>" for label, before, now in diff[:most])
+    if len(diff) > most:
+        changed += f"<span>and {count_text(len(diff) - most, 'more change')}</span>"
     st.markdown(f'<div class="sbb-title">{_html(s.title)}</div>'
                 f'<div class="sbb-sub">{count_text(h.schools, "school")} · {h.pupils:,.0f} pupils · '
                 f'base {dollars(h.base, True)} per weighted pupil{_html(year)}</div>'
@@ -91,18 +96,20 @@ def presentation_view(allocation: Allocation, district: District, h: Figures,
                     f'<div class="value">{_html(value)}</div><div class="note">{_html(note)}</div></div>'
                     for label, value, note, kind in key_numbers(h))
     st.markdown(f'<div class="sbb-cards" data-testid="sbb-cards">{cards}</div>', unsafe_allow_html=True)
+    # shorter charts when the title or the changes take a second line, so all fits on 1280x720
+    height = 360 - (30 if len(s.title) > 90 else 0) - (30 if len(diff) > 1 else 0)
     left, right = st.columns([3, 2])
     with left:
         st.markdown('<div class="sbb-chart-title">Every school\'s change against last year</div>',
                     unsafe_allow_html=True)
-        st.altair_chart(charts.delta_bars(allocation.table, big=True, height=340, name_most=3), width="stretch",
+        st.altair_chart(charts.delta_bars(allocation.table, big=True, height=height, name_most=3), width="stretch",
                         theme=None)
     eq = equity_data(allocation, district, h)
     with right:
         if eq is not None:
             st.markdown('<div class="sbb-chart-title">Dollars per pupil, least poor to poorest quarter</div>',
                         unsafe_allow_html=True)
-            st.altair_chart(charts.quartile_chart(eq.quartiles, big=True, height=340), width="stretch", theme=None)
+            st.altair_chart(charts.quartile_chart(eq.quartiles, big=True, height=height), width="stretch", theme=None)
 
 
 __all__ = ["PRESENTATION_CSS", "WORKING_CSS", "key_numbers", "presentation_view", "signed"]
