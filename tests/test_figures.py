@@ -139,9 +139,9 @@ def test_every_view_shows_the_same_figure(shift, tmp_path):
     at.session_state["tab"] = "Compare scenarios"
     at.run()
     assert not at.exception
-    table = next(df.value for df in at.dataframe if "Measure" in df.value.columns)
-    row = table.set_index("Measure").loc[LABELS["quartile_ratio"]]
+    table = next(t.value for t in at.table if "Last year" in t.value.columns)
+    row = table.loc[LABELS["quartile_ratio"]]
     assert (row[a.scenario.title], row["Last year"]) == (shown, shown_last)
-    totals = next(df.value for df in at.dataframe if "Total to schools" in df.value.index)
+    totals = next(t.value for t in at.table if "Total to schools" in t.value.index)
     counts = totals[a.scenario.title]
     assert sum(int(counts[k]) for k in ("Schools gaining", "Schools losing", "Schools unchanged", "New schools")) == 50

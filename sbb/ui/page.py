@@ -494,14 +494,14 @@ def compare_tab(allocation: Allocation, district: District) -> None:
     if not results:
         return
     st.markdown("**Totals**")
-    st.dataframe(compare_totals(results, district), width="stretch")
+    st.table(compare_totals(results, district))  # a table, not a grid: long scenario titles wrap, whole
     figures = {k: (figures_of(a, district) if a is allocation else board_figures(a, district))
                for k, a in results.items()}
     first = next(iter(results.values()))
     table = compare_equity(figures)
     if table is not None:
         st.markdown("**Equity (dollars per pupil; last year: the schools that had an allocation)**")
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.table(table.set_index("Measure"))
     st.markdown("**Change against last year, per school**")
     wide = first.table[["school_id", "school_name", "prior_allocation"]].copy()
     for k, a in results.items():
