@@ -365,7 +365,7 @@ def schools_tab(allocation: Allocation, district: District) -> None:
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               on_click="ignore", width="stretch", icon=":material/table:")
     table = school_table(allocation, search, every_column)
-    st.dataframe(table, hide_index=True, width="stretch", height=560, key="school_table",
+    st.dataframe(table, hide_index=True, width="stretch", height=560, key="school_table", placeholder="—",
                  column_config=money_config(table, allocation.scenario.rounding == "cents"))
     st.caption(f"{len(table):,} of {len(allocation.table):,} schools. Click a column heading to sort. "
                "Hold-harmless added is what the floor adds; gains cap removed is what the cap takes back.")
@@ -507,7 +507,7 @@ def compare_tab(allocation: Allocation, district: District) -> None:
     for k, a in results.items():
         wide[k] = a.table.set_index("school_id")["delta"].reindex(wide["school_id"]).to_numpy()
     wide = wide.rename(columns={"school_id": "School ID", "school_name": "School", "prior_allocation": "Last year"})
-    st.dataframe(wide, hide_index=True, width="stretch", height=420,
+    st.dataframe(wide, hide_index=True, width="stretch", height=420, placeholder="—",
                  column_config={c: money_column() for c in ["Last year", *results]})
     st.caption("A new school has no last year, so no change against it.")
 

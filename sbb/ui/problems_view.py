@@ -70,7 +70,7 @@ def show_problems(table: pd.DataFrame, typed: bool = False, where=None) -> None:
     where.markdown("\n".join(f"- {_escape(s)}" for s in sentences[:SHOWN]))
     if len(sentences) > SHOWN:
         with where.expander(f"All {len(sentences):,} problems"):
-            st.dataframe(problem_frame(table, typed), hide_index=True, width="stretch")
+            st.dataframe(problem_frame(table, typed), hide_index=True, width="stretch", placeholder="—")
 
 
 def _escape(text: str) -> str:

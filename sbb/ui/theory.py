@@ -48,7 +48,7 @@ def render(allocation: Allocation, district: District, big: bool = False) -> Non
     st.altair_chart(charts.waterfall(steps, big=big), width="stretch")
     with st.expander("The steps in dollars"):
         st.dataframe(steps.assign(amount=steps["amount"].map(dollars))[["step", "amount"]]
-                     .rename(columns={"step": "Step", "amount": "Dollars"}), hide_index=True, width="stretch")
+                     .rename(columns={"step": "Step", "amount": "Dollars"}), hide_index=True, width="stretch", placeholder="—")
     bands = schools_by_band(allocation, district)
     if len(bands):
         st.subheader("Schools by performance band")
@@ -57,7 +57,7 @@ def render(allocation: Allocation, district: District, big: bool = False) -> Non
                    "their own money.")
         left, right = st.columns([3, 2])
         with left:
-            st.dataframe(band_table(bands), hide_index=True, width="stretch")
+            st.dataframe(band_table(bands), hide_index=True, width="stretch", placeholder="—")
         with right:
             if bands["discretionary"].notna().any():
                 st.altair_chart(charts.band_chart(bands, big=big), width="stretch")
@@ -76,7 +76,7 @@ def render(allocation: Allocation, district: District, big: bool = False) -> Non
             st.dataframe(off.rename(columns={"school_id": "School ID", "school_name": "School",
                                              "allocation": f"Year {years}", "formula_amount": "Formula amount",
                                              "gap": "Gap"}),
-                         hide_index=True, width="stretch",
+                         hide_index=True, width="stretch", placeholder="—",
                          column_config={c: st.column_config.NumberColumn(format="dollar", step=1)
                                         for c in (f"Year {years}", "Formula amount", "Gap")})
         else:
