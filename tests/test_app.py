@@ -286,3 +286,20 @@ def test_budget_is_typed_with_thousands_separators(app, district):
     assert any("'25O,000' is not an amount in dollars" in e.value and "still using $250,000,000" in e.value
                for e in app.error)
     assert metric(app, "Total to schools") == "$250,000,000"
+
+
+def test_settings_that_cannot_be_allocated_are_said_whole_without_server_paths(app):
+    """A 3% floor on last year's $256,512,266 needs at least 97% of it (about $248.8M) for the 49
+    schools with a prior year; a $100,000,000 budget cannot pay that. The page says so in a whole
+    sentence naming 'your settings', with the amount, and no folder of the server."""
+    app.segmented_control(key="group").set_value("limits").run()
+    app.toggle(key="ctl:floor_on").set_value(True).run()
+    app.number_input(key="ctl:max_loss_pct").set_value(3.0).run()
+    app.segmented_control(key="group").set_value("funding").run()
+    app.toggle(key="ctl:budget_custom").set_value(True).run()
+    app.text_input(key="ctl:budget").set_value("100,000,000").run()
+    assert not app.exception
+    assert any("cannot be allocated" in e.value for e in app.error)
+    text = " ".join(m.value for m in app.markdown)
+    assert "your settings" in text and "100,000,000" in text
+    assert str(ROOT) not in text and "None" not in text and ".toml" not in text and "max\\_loss" not in text

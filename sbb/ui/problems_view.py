@@ -50,14 +50,37 @@ def problem_frame(table: pd.DataFrame, typed: bool = False) -> pd.DataFrame:
     return out
 
 
+# Settings typed in the sidebar, named as the sidebar names them (the engine's messages use file keys).
+SETTING_WORDS = {
+    "funding.budget": "the budget",
+    "(max_loss_pct)": "(Limits: no school loses more than)",
+    "(max_gain_pct)": "(Limits: no school gains more than)",
+}
+
+
 def problem_sentences(table: pd.DataFrame, typed: bool = False) -> list[str]:
-    """Each problem as one whole sentence: where, the value, what was expected."""
+    """Each problem as one whole sentence: where, the value, what was expected. For settings typed
+    in the sidebar, the scenario-file keys are said as the sidebar says them.
+
+    >>> t = pd.DataFrame({"file": ["/srv/s.toml"], "row": [None], "column": ["funding.budget"], "value": ["100"],
+    ...                   "expected": ["Raise the budget or loosen the floor (max_loss_pct)."]})
+    >>> problem_sentences(t, typed=True)
+    ['your settings, the budget (value 100): Raise the budget or loosen the floor (Limits: no school loses more than).']
+    """
     out = []
     for _, p in problem_frame(table, typed).iterrows():
-        where = ", ".join(x for x in (p["File"], f"row {p['Row']}" if p["Row"] else "",
-                                      f"'{p['Column or setting']}'" if p["Column or setting"] else "") if x)
+        setting = p["Column or setting"]
+        if typed:
+            setting = SETTING_WORDS.get(setting, setting)
+        elif setting:
+            setting = f"'{setting}'"
+        where = ", ".join(x for x in (p["File"], f"row {p['Row']}" if p["Row"] else "", setting) if x)
         value = f" (value {p['Value']})" if p["Value"] else ""
-        out.append(f"{where}{value}: {p['What was expected']}")
+        expected = p["What was expected"]
+        if typed:
+            for key, words in SETTING_WORDS.items():
+                expected = expected.replace(key, words)
+        out.append(f"{where}{value}: {expected}")
     return out
 
 
