@@ -99,3 +99,15 @@ def test_school_table_search_and_columns(sample_district):
     assert "Base amount" not in short.columns and "Year 3" in short.columns
     assert "Base amount" in school_table(a).columns
     assert headline(a, sample_district).total == a.table["allocation"].sum()
+
+
+def test_charts_write_negative_money_as_the_tables_do(sample_district):
+    """Vega's default minus sign is U+2212; the charts use the hyphen that `dollars` writes (-$32,357)."""
+    from sbb.report import dollars
+
+    a = allocate(sample_district, load_scenario(SCENARIOS / "baseline.toml"))
+    spec = charts.delta_bars(a.table, big=True, name_most=3).to_dict()
+    assert spec["config"]["locale"]["number"]["minus"] == "-" and dollars(-32_357) == "-$32,357"
+    names = charts.biggest_changes(a.table.sort_values("delta"), 1)
+    worst = a.table.sort_values("delta").iloc[0]
+    assert names["name"].iloc[0] == f"{worst['school_name']} -{dollars(-worst['delta'])}"

@@ -22,9 +22,14 @@ TOTAL = "#37474f"     # dark slate: totals in a waterfall
 
 
 
+# Numbers on charts written as `sbb.report.dollars` writes them: '-$32,357' (a plain hyphen, not d3's
+# default '−' minus sign), thousands with commas.
+LOCALE = {"number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""], "minus": "-"}}
+
+
 def _style(chart: alt.TopLevelMixin, big: bool) -> alt.TopLevelMixin:
     size = 22 if big else 13
-    return (chart.configure_axis(labelFontSize=size, titleFontSize=size + 2, grid=not big,
+    return (chart.configure(locale=LOCALE).configure_axis(labelFontSize=size, titleFontSize=size + 2, grid=not big,
                                  labelColor="#111", titleColor="#111")
             .configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=200 if big else 80,
                               orient="top")
