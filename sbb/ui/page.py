@@ -385,7 +385,7 @@ def charts_tab(allocation: Allocation, district: District, big: bool = False) ->
     left, right = st.columns(2)
     with left:
         st.markdown("**Change against last year, every school**")
-        st.altair_chart(charts.delta_bars(t, big=big), width="stretch", key="chart_delta")
+        st.altair_chart(charts.delta_bars(t, big=big, name_most=3), width="stretch", key="chart_delta")
     eq = equity_data(allocation, district)
     if eq is None:
         right.info("Equity charts need a poverty flag in the weights and dollars in every school with pupils.")
