@@ -12,8 +12,6 @@ Skipped (with the reason) only when /usr/bin/chromium is absent.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from conftest import ROOT, SAMPLE, SCENARIOS

@@ -20,7 +20,6 @@ import streamlit as st
 
 from ..allocate import Allocation, allocate
 from ..district import District
-from ..equity import equity_report
 from ..explain import explain_all, explain_change
 from ..problems import InputError
 from ..report import allocation_csv, dollars
@@ -28,11 +27,11 @@ from ..scenario import Scenario, scenario_to_toml
 from . import charts, theory
 from .controls import (GROUPS, changes, controls_for, reference_settings, render_control, scenario_from_settings,
                        settings_from_scenario, sync_widgets, visible)
-from ..figures import (BOARD_MEASURES, KINDS, LABELS, LAST_YEAR, THIS_YEAR, Figures, board_figures, change_text,
-                       count_text, figure_text, poor_pupils, signed)
+from ..figures import (BOARD_MEASURES, KINDS, LABELS, Figures, board_figures, change_text, count_text, figure_text,
+                       signed)
 from .presentation import equity_data, money_columns, school_table
 from .problems_view import show_problems
-from .story import PRESENTATION_CSS, WORKING_CSS, presentation_view
+from .story import WORKING_CSS, presentation_view
 from .state import accept_upload, district_for, init_session, read_scenario_upload
 
 GROUP_NAMES = {"funding": "Budget", "grades": "Grades", "needs": "Needs", "amounts": "School amounts",
