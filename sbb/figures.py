@@ -120,6 +120,32 @@ def change_text(value: float | None, last: float | None, kind: str) -> str:
     return f"{diff:+.3f}" if kind == "ratio" else f"{diff:+.4f}"
 
 
+def board_sentence(key: str, now: float | None, last: float | None) -> str:
+    """One of the board's measures in a plain sentence, its numbers written as the cards write them.
+
+    >>> board_sentence("quartile_ratio", 1.1444, 1.1557)
+    'The poorest quarter of pupils gets 1.144 times the dollars per pupil of the least poor quarter (last year 1.156).'
+    >>> board_sentence("poor_gap", -12.4, 3.0)
+    'A poor pupil gets $12 less than a non-poor pupil (last year +$3).'
+    """
+    if now is None or not np.isfinite(now):
+        return f"{LABELS.get(key, key)}: cannot be computed for these schools."
+    kind = KINDS[key]
+    was = f" (last year {figure_text(last, kind)})" if last is not None and np.isfinite(last) else ""
+    more = "more" if now >= 0 else "less"
+    text = {
+        "mean": f"The average pupil's school gets {figure_text(now, kind)} per pupil",
+        "quartile_ratio": f"The poorest quarter of pupils gets {figure_text(now, kind)} times the dollars per pupil "
+                          "of the least poor quarter",
+        "poor_gap": f"A poor pupil gets {dollars(abs(now))} {more} than a non-poor pupil",
+        "poverty_slope_per_10pts": f"Each 10 points more poverty in a school brings {dollars(abs(now))} {more} "
+                                   "per pupil",
+        "federal_range_ratio": f"The pupil at the 95th percentile gets {figure_text(now, kind)} more per pupil than "
+                               "the pupil at the 5th",
+    }.get(key, f"{LABELS.get(key, key)}: {figure_text(now, kind)}")
+    return f"{text}{was}."
+
+
 def count_text(n: int, noun: str, plural: str | None = None) -> str:
     """'1 new school', '3 new schools', '1,204 schools'.
 

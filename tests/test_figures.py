@@ -134,6 +134,9 @@ def test_every_view_shows_the_same_figure(shift, tmp_path):
     at.run()
     cards = [m for m in at.metric if m.label == LABELS["quartile_ratio"]]
     assert [(m.value, m.delta) for m in cards] == [(shown, f"{change} vs last year")] * 2
+    # the sentence under the cards writes the same two numbers
+    text = " ".join(m.value for m in at.markdown)
+    assert f"gets {shown} times the dollars per pupil of the least poor quarter (last year {shown_last})" in text
     mean_cards = [m for m in at.metric if m.label == LABELS["mean"]]
     assert [m.value for m in mean_cards] == [figure_text(f.mean_per_pupil, "money")]
     at.session_state["tab"] = "Compare scenarios"

@@ -27,8 +27,8 @@ from ..scenario import Scenario, scenario_to_toml
 from . import charts, theory
 from .controls import (GROUPS, changes, controls_for, reference_settings, render_control, scenario_from_settings,
                        settings_from_scenario, sync_widgets, visible)
-from ..figures import (BOARD_MEASURES, KINDS, LABELS, Figures, board_figures, change_text, count_text, figure_text,
-                       signed)
+from ..figures import (BOARD_MEASURES, KINDS, LABELS, Figures, board_figures, board_sentence, change_text, count_text,
+                       figure_text, signed)
 from .presentation import equity_data, money_columns, school_table
 from .problems_view import show_problems
 from .story import WORKING_CSS, presentation_view
@@ -412,16 +412,15 @@ def equity_tab(allocation: Allocation, district: District) -> None:
     if eq is None:
         st.info("Equity measures need a poverty flag in the weights and dollars in every school with pupils.")
         return
-    per_pupil = eq.table[eq.table["Basis"] == "per pupil"].set_index("key")
     cols = st.container(key="equity_cards").columns(len(BOARD_MEASURES))
-    for col, key in zip(cols, BOARD_MEASURES):
+    sentences = [board_sentence(key, *f.measure(key)) for key in BOARD_MEASURES]
+    for col, key, sentence in zip(cols, BOARD_MEASURES, sentences):
         now, last = f.measure(key)
         change = change_text(now, last, KINDS[key])
         col.metric(LABELS[key], figure_text(now, KINDS[key]),
                    (change + " vs last year") if change and change != "same as last year" else (change or None),
-                   delta_color="off", delta_arrow="off", border=True, help=per_pupil.at[key, "Reading"])
-    for key in BOARD_MEASURES:
-        st.markdown(f"- {per_pupil.at[key, 'Reading']}")
+                   delta_color="off", delta_arrow="off", border=True, help=sentence)
+    st.markdown("\n".join(f"- {s.replace('$', chr(92) + '$')}" for s in sentences))
     st.caption(f"This scenario: all {count_text(len(allocation.table), 'school')}; last year: the "
                f"{len(allocation.table) - eq.left_out:,} that had an allocation, on this year's pupils.")
     with st.expander("Every measure: spread, inequality indices, per weighted pupil"):
