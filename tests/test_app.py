@@ -303,3 +303,23 @@ def test_settings_that_cannot_be_allocated_are_said_whole_without_server_paths(a
     text = " ".join(m.value for m in app.markdown)
     assert "your settings" in text and "100,000,000" in text
     assert str(ROOT) not in text and "None" not in text and ".toml" not in text and "max\\_loss" not in text
+
+
+def test_pdf_downloads_are_offered(app):
+    """The Schools tab offers every school's statement and the board handout; "Why did it change?"
+    offers the statement of the school picked there."""
+    labels = [b.label for b in app.get("download_button")]
+    assert "All school statements (PDF)" in labels and "Board handout (PDF)" in labels
+    app.session_state["tab"] = "Why did it change?"
+    app.run()
+    assert not app.exception, app.exception
+    assert "This school's statement (PDF)" in [b.label for b in app.get("download_button")]
+
+
+def test_district_name_for_the_documents():
+    from sbb.ui.documents import district_name
+    from sbb.ui.state import DataSource
+
+    assert district_name({"source": DataSource(str(SAMPLE / "schools.csv"), counts="c.csv")}) == "Sample district"
+    assert district_name({"source": DataSource(("springfield_schools.csv", b""), counts="c.csv")}) == "Springfield schools"
+    assert district_name({}) == "District"
