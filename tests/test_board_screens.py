@@ -184,3 +184,19 @@ def test_presentation_says_what_changed_and_which_year(chromium, app_url):
     chart = page.locator('[data-testid="stVegaLiteChart"]').first.bounding_box()
     assert chart["y"] + chart["height"] <= 720
     page.close()
+
+
+def test_every_tab_shows_its_text_whole_on_the_smallest_projector(chromium, app_url):
+    """1280x720, the phase-in scenario (central costs, bands, autonomy): each tab's text whole."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(app_url)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Theory of action: central services").click()
+    _settle(page)
+    for tab in ("Charts", "Equity", "Why did it change?", "Compare scenarios", "Theory of action"):
+        page.get_by_role("tab", name=tab).click()
+        _settle(page)
+        cut = page.evaluate(CUT_TEXT)
+        assert cut == [], (tab, cut)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
