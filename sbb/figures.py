@@ -200,7 +200,8 @@ class Figures:
     change; new_schools those without one (the four add up to `schools`). hold_harmless_cost: what
     the floors add (dollars, year 1 of a phase-in); cap_recovered: what the caps take back.
     biggest_loss: the largest fall in dollars (0 when no school loses), biggest_loss_pct its percent of
-    that school's prior year. `equity`: the `sbb.equity.equity_report` of last year (its schools)
+    that same school's prior year, biggest_loser its name; largest_pct_loss: the largest fall in
+    percent of any school (it may be another school: `largest_pct_loser`). `equity`: the `sbb.equity.equity_report` of last year (its schools)
     against this scenario (every school), or None without a poverty flag or when a school with pupils
     has no money; read one measure with `measure(key)`.
     """
@@ -223,6 +224,8 @@ class Figures:
     biggest_loss: float
     biggest_loss_pct: float
     biggest_loser: str | None
+    largest_pct_loss: float
+    largest_pct_loser: str | None
     phase_in_years: int
     year_shown: int
     cents: bool
@@ -308,7 +311,9 @@ def board_figures(allocation: Allocation, district: District | None, equity: boo
     prior = t["prior_allocation"].to_numpy(dtype=float)
     delta = t["delta"]
     losers = delta.where(delta < 0)
-    loser = str(t.loc[losers.idxmin(), "school_name"]) if losers.notna().any() else None
+    loses = bool(losers.notna().any())
+    worst = losers.idxmin() if loses else None                              # most dollars lost
+    worst_pct = t["delta_pct"].where(delta < 0).idxmin() if loses else None  # most percent lost
     report, problem = (equity_figures(allocation, district, projected) if equity and district is not None
                        else (None, "not computed"))
     return Figures(
@@ -318,7 +323,11 @@ def board_figures(allocation: Allocation, district: District | None, equity: boo
         base=float(allocation.base_per_weighted_pupil), budget=allocation.budget,
         hold_harmless_cost=float(allocation.hold_harmless_cost), schools_at_floor=int(s["schools_at_floor"]),
         cap_recovered=float(allocation.cap_recovered), schools_at_cap=int(s["schools_at_cap"]),
-        biggest_loss=float(s["biggest_loss"]), biggest_loss_pct=float(s["biggest_loss_pct"]), biggest_loser=loser,
+        biggest_loss=float(-delta[worst]) if loses else 0.0,
+        biggest_loss_pct=float(-t.loc[worst, "delta_pct"]) if loses else 0.0,
+        biggest_loser=str(t.loc[worst, "school_name"]) if loses else None,
+        largest_pct_loss=float(-t.loc[worst_pct, "delta_pct"]) if loses else 0.0,
+        largest_pct_loser=str(t.loc[worst_pct, "school_name"]) if loses else None,
         phase_in_years=max(1, len(allocation.years)), year_shown=1, cents=allocation.scenario.rounding == "cents",
         equity=report, equity_problem=problem,
     )

@@ -49,10 +49,13 @@ def summary_lines(a: Allocation, district=None) -> list[str]:
         ("gains cap recovered", f"{dollars(f.cap_recovered, cents)} ({count_text(f.schools_at_cap, 'school')} at the cap)"),
         ("biggest loss", f"{dollars(f.biggest_loss, cents)} ({f.biggest_loss_pct:.1f}%)"),
     ]
+    if f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser:
+        rows.append(("biggest loss in percent", f"{f.largest_pct_loss:.1f}% ({f.largest_pct_loser})"))
+    at = {k: i for i, (k, _) in enumerate(rows)}
     if f.phase_in_years > 1:
-        rows[-3] = ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} "
+        rows[at["hold-harmless cost"]] = ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} "
                                           f"({count_text(f.schools_at_floor, 'school')} protected in year 1)")
-        rows[-2] = ("held back from gainers", f"{dollars(f.cap_recovered, cents)} "
+        rows[at["gains cap recovered"]] = ("held back from gainers", f"{dollars(f.cap_recovered, cents)} "
                                               f"({count_text(f.schools_at_cap, 'school')} in year 1)")
     for key, kind in (("mean", "money"), ("quartile_ratio", "ratio")):
         now, last = f.measure(key)

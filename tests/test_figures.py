@@ -148,3 +148,20 @@ def test_every_view_shows_the_same_figure(shift, tmp_path):
     totals = next(t.value for t in at.table if "Total to schools" in t.value.index)
     counts = totals[a.scenario.title]
     assert sum(int(counts[k]) for k in ("Schools gaining", "Schools losing", "Schools unchanged", "New schools")) == 50
+
+
+def test_biggest_loss_and_its_percent_are_the_same_schools():
+    """Fixed base $5,000, every grade 1.00.
+    A: 10 pupils -> $50,000, prior $52,000: loses $2,000 = 2,000 / 52,000 = 3.846% (most dollars)
+    E: 2 pupils  -> $10,000, prior $11,000: loses $1,000 = 1,000 / 11,000 = 9.091% (most percent)
+    The card's "3.8% · School A" is A's own percent; E's 9.1% is its own figure."""
+    w = make_weights()
+    d = counts_district(w, [("A", 52_000), ("E", 11_000)], {"A": {"grade_3": 10}, "E": {"grade_3": 2}})
+    a = allocate(d, make_scenario(w, mode="fixed_base"))
+    f = board_figures(a, d)
+    assert (f.biggest_loss, f.biggest_loser) == (2_000, "School A")
+    assert f.biggest_loss_pct == pytest.approx(2_000 / 52_000 * 100)
+    assert (f.largest_pct_loser, round(f.largest_pct_loss, 3)) == ("School E", 9.091)
+    lines = dict(re.match(r"^\s+(\S.*?)\s{2,}(.*)$", x).groups() for x in summary_lines(a, d)[2:])
+    assert lines["biggest loss"] == "$2,000 (3.8%)"
+    assert lines["biggest loss in percent"] == "9.1% (School E)"

@@ -71,7 +71,8 @@ def test_presentation_cards():
     h = Figures(title="t", schools=50, gaining=30, losing=19, unchanged=0, new_schools=1, pupils=35_000.0,
                 total=250_000_000.0, prior_total=249_000_000.0, base=5000.0, budget=None,
                 hold_harmless_cost=6_652_075.0, schools_at_floor=26, cap_recovered=0.0, schools_at_cap=0,
-                biggest_loss=402_031.0, biggest_loss_pct=3.0, biggest_loser="Central High", phase_in_years=1,
+                biggest_loss=402_031.0, biggest_loss_pct=3.0, biggest_loser="Central High", largest_pct_loss=3.0,
+                largest_pct_loser="Central High", phase_in_years=1,
                 year_shown=1, cents=False, equity=equity)
     cards = {label: (value, note) for label, value, note, _ in key_numbers(h)}
     assert cards["Total to schools"] == ("$250.0M", "+$1,000,000 vs last year")

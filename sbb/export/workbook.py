@@ -877,7 +877,13 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
     line("Unchanged", summ["unchanged"], PUPILS)
     if summ["new_schools"]:
         line("New (no prior year)", summ["new_schools"], PUPILS)
-    line("Biggest loss", summ["biggest_loss"], money, note=f"{summ['biggest_loss_pct']:.2f}% of prior year")
+    from ..figures import board_figures
+
+    f = board_figures(allocation, counts_district, equity=False)
+    line("Biggest loss", f.biggest_loss, money,
+         note=f"{f.biggest_loss_pct:.2f}% of its prior year, {f.biggest_loser}" if f.biggest_loser else "")
+    if f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser:
+        line("Biggest loss in percent", f.largest_pct_loss / 100, "0.00%", note=f.largest_pct_loser)
     line("Pupils", int(allocation.table["enrollment"].sum()), PUPILS)
     if summ["phase_in_years"] > 1:
         section(f"Phase-in over {summ['phase_in_years']} years")
