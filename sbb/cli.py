@@ -74,7 +74,7 @@ def run_allocate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts)
     result = allocate(district, scenario)
-    print("\n".join(summary_lines(result)))
+    print("\n".join(summary_lines(result, district)))
     if out is not None:
         try:
             if out.suffix.lower() == ".xlsx":
