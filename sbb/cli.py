@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scenario", help="read an edited allocation workbook back as a scenario file")
     sc.add_argument("--from-xlsx", required=True, help="a workbook written by `allocate --out FILE.xlsx`")
     sc.add_argument("--out", required=True, help="scenario TOML file to write")
+    from .design.cli import add_commands  # solve-for, sweep, optimise: designing a formula
+
+    add_commands(sub)
     return p
 
 
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"allocate": run_allocate, "scenario": run_scenario}[args.command](args)
+        return {"allocate": run_allocate, "scenario": run_scenario}.get(args.command, getattr(args, "run", None))(args)
     except InputError as err:
         print(f"error: {len(err.problems)} problem(s) with the input:", file=sys.stderr)
         print(err.message(limit=200), file=sys.stderr)
