@@ -254,3 +254,24 @@ def test_cli_bad_requests_exit_2_with_one_clear_message(args, says, tmp_path, ca
     err = capsys.readouterr().err
     assert code == 2 and says in err and "Traceback" not in err
     assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize("name, values", [
+    ("baseline", {"needs.ell.weight": 0.537}),
+    ("baseline", {"needs.ell.weight": 0.6, "needs.sped.levels.resource": 0.7}),
+    ("ell_050", {"needs.ell.weight": 0.45, "needs.poverty.weight": 0.3}),
+    ("ell_050", {"needs.poverty.weight": 0.3, "funding.budget": 250_000_000}),
+])
+def test_need_weights_set_directly_equal_the_validated_table(name, values):
+    """The sweep's direct route for need weights builds exactly the table `apply_overrides` does."""
+    from sbb.weights import apply_overrides
+
+    start = scenario(name)
+    fast = with_values(start, values)
+    overrides = dict(start.overrides)
+    for k, v in values.items():
+        if k.startswith("needs."):
+            overrides.pop(k, None)
+            overrides[k] = v
+    assert fast.weights == apply_overrides(start.baseline, overrides, start.file)
+    assert dict(fast.overrides) == overrides

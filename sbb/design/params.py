@@ -21,7 +21,7 @@ import numpy as np
 
 from ..problems import InputError, Problem
 from ..scenario import Scenario
-from ..weights import apply_overrides, grade_span
+from ..weights import FlagNeed, LevelNeed, apply_overrides, grade_span
 
 SCENARIO_KEYS = ("funding.budget", "hold_harmless.max_loss_pct", "hold_harmless.max_gain_pct")
 WEIGHT_QUANTUM = 1e-6
@@ -123,9 +123,33 @@ def with_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
     if problems:
         raise InputError(problems)
     if len(overrides) != len(scenario.overrides) or dict(scenario.overrides) != overrides:
-        weights = apply_overrides(scenario.baseline, overrides, scenario.file or scenario.title)
+        weights = _need_weights(scenario, values, overrides)
+        if weights is None:
+            weights = apply_overrides(scenario.baseline, overrides, scenario.file or scenario.title)
         changes.update(weights=weights, overrides=tuple(overrides.items()))
     return replace(scenario, **changes)
+
+
+def _need_weights(scenario: Scenario, values: dict[str, float], overrides: dict[str, Any]):
+    """The weight table with need weights set directly (what `apply_overrides` would build, without
+    validating the whole table again: a sweep sets thousands). None when any key is another kind,
+    a value is negative, or an override set earlier is not already in `scenario.weights`."""
+    if list(overrides)[: len(scenario.overrides)] != [k for k, _ in scenario.overrides if k not in values]:
+        return None
+    needs = {n.name: n for n in scenario.weights.needs}
+    for key, value in values.items():
+        path = key.split(".")
+        if len(path) < 3 or path[0] != "needs" or path[1] not in needs or float(value) < 0:
+            return None
+        need = needs[path[1]]
+        if len(path) == 3 and path[2] == "weight" and isinstance(need, FlagNeed):
+            needs[path[1]] = replace(need, weight=float(value))
+        elif len(path) == 4 and path[2] == "levels" and isinstance(need, LevelNeed) and path[3] in need.levels:
+            i = need.levels.index(path[3])
+            needs[path[1]] = replace(need, weights=need.weights[:i] + (float(value),) + need.weights[i + 1:])
+        else:
+            return None
+    return replace(scenario.weights, needs=tuple(needs[n.name] for n in scenario.weights.needs))
 
 
 def snap(value: float, quantum: float, up: bool = False) -> float:
