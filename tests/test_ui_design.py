@@ -78,7 +78,7 @@ def test_map_draws_and_a_cell_applies(app, district):
 
     spec = heatmap(frame, "needs.ell.weight", "needs.poverty.weight", "poverty_quartile_ratio",
                    {"needs.ell.weight": 0.4, "needs.poverty.weight": 0.25}).to_dict()
-    params = [p for layer in spec["layer"] for p in layer.get("params", [])]
+    params = spec["params"]
     assert params[0]["name"] == "cell" and params[0]["select"]["fields"] == ["needs.ell.weight", "needs.poverty.weight"]
     # a click on a cell (the event Streamlit passes back) gives its two values; those are this row's
     row = frame.iloc[7]
