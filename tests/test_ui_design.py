@@ -79,11 +79,11 @@ def test_map_draws_and_a_cell_applies(app, district):
     spec = heatmap(frame, "needs.ell.weight", "needs.poverty.weight", "poverty_quartile_ratio",
                    {"needs.ell.weight": 0.4, "needs.poverty.weight": 0.25}).to_dict()
     params = spec["params"]
-    assert params[0]["name"] == "cell" and params[0]["select"]["fields"] == ["needs.ell.weight", "needs.poverty.weight"]
+    assert params[0]["name"] == "cell" and params[0]["select"]["fields"] == ["x", "y"]
+    assert spec["layer"][0]["encoding"]["x"]["title"] == "needs.ell.weight"
     # a click on a cell (the event Streamlit passes back) gives its two values; those are this row's
     row = frame.iloc[7]
-    event = {"selection": {"cell": [{"needs.ell.weight": row["needs.ell.weight"],
-                                     "needs.poverty.weight": row["needs.poverty.weight"]}]}}
+    event = {"selection": {"cell": [{"x": row["needs.ell.weight"], "y": row["needs.poverty.weight"]}]}}
     values = cell_values(event, "needs.ell.weight", "needs.poverty.weight")
     assert cell_values({"selection": {"cell": []}}, "needs.ell.weight", "needs.poverty.weight") is None
     expected = allocate(district, with_values(load_scenario(SCENARIOS / "baseline.toml"), values))

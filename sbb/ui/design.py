@@ -129,27 +129,31 @@ def solve_section(s: Scenario, district: District, keys: list[str], prior_total:
 
 
 def heatmap(frame: pd.DataFrame, x: str, y: str, name: str, now: dict[str, float | None]) -> alt.LayerChart:
-    """The sweep as a heatmap of result `name` (viridis, colour-blind safe), today's point marked
-    with a ring and the word 'now'; clicking a cell selects it (selection 'cell')."""
-    data = frame[frame["feasible"]].copy()
-    data["shown"] = [show(RESULTS[name], v) for v in data[name]]
-    pick = alt.selection_point(name="cell", fields=[x, y], on="click")
+    """The sweep as a heatmap of result `name` (viridis: sequential and colour-blind safe), today's
+    point ringed and labelled 'now'; a click selects a cell (selection 'cell', fields 'x' and 'y':
+    Vega-Lite would read the dots of 'needs.ell.weight' as nested fields)."""
+    data = frame.loc[frame["feasible"], [x, y, name]].rename(columns={x: "x", y: "y", name: "value"})
+    data["shown"] = [show(RESULTS[name], v) for v in data["value"]]
+    pick = alt.selection_point(name="cell", fields=["x", "y"], on="click")
+    axis = dict(labelFontSize=14, titleFontSize=16)
     cells = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.3).encode(
-        x=alt.X(f"{x}:O", title=x, axis=alt.Axis(labelFontSize=13, titleFontSize=15, labelAngle=-45)),
-        y=alt.Y(f"{y}:O", title=y, sort="descending", axis=alt.Axis(labelFontSize=13, titleFontSize=15)),
-        color=alt.Color(f"{name}:Q", title=name, scale=alt.Scale(scheme="viridis")),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
-        tooltip=[alt.Tooltip(f"{x}:O"), alt.Tooltip(f"{y}:O"), alt.Tooltip("shown:N", title=name)],
+        x=alt.X("x:O", title=x, axis=alt.Axis(labelAngle=-45, **axis)),
+        y=alt.Y("y:O", title=y, sort="descending", axis=alt.Axis(**axis)),
+        color=alt.Color("value:Q", title=RESULTS[name].label if len(RESULTS[name].label) < 30 else name,
+                        scale=alt.Scale(scheme="viridis"), legend=alt.Legend(labelFontSize=13, titleFontSize=14)),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
+        tooltip=[alt.Tooltip("x:O", title=x), alt.Tooltip("y:O", title=y), alt.Tooltip("shown:N", title=name)],
     ).add_params(pick)
     layers = [cells]
     if now.get(x) is not None and now.get(y) is not None:
-        xs, ys = np.unique(frame[x]), np.unique(frame[y])
-        nx, ny = xs[np.argmin(abs(xs - now[x]))], ys[np.argmin(abs(ys - now[y]))]
-        marker = pd.DataFrame({x: [nx], y: [ny], "label": ["now"]})
-        layers.append(alt.Chart(marker).mark_point(shape="circle", size=260, filled=False, color="white",
-                                                   strokeWidth=3).encode(x=f"{x}:O", y=f"{y}:O"))
-        layers.append(alt.Chart(marker).mark_text(dy=-16, fontSize=14, fontWeight="bold", color="white").encode(
-            x=f"{x}:O", y=f"{y}:O", text="label:N"))
+        xs, ys = np.unique(data["x"]), np.unique(data["y"])
+        if len(xs) and len(ys):
+            nx, ny = xs[np.argmin(abs(xs - now[x]))], ys[np.argmin(abs(ys - now[y]))]
+            marker = pd.DataFrame({"x": [nx], "y": [ny], "label": ["now"]})
+            layers.append(alt.Chart(marker).mark_point(shape="circle", size=320, filled=False, color="white",
+                                                       strokeWidth=3).encode(x="x:O", y=alt.Y("y:O", sort="descending")))
+            layers.append(alt.Chart(marker).mark_text(dy=-18, fontSize=15, fontWeight="bold", color="white",
+                                                      stroke="black", strokeWidth=0.6).encode(x="x:O", y=alt.Y("y:O", sort="descending"), text="label:N"))
     return alt.layer(*layers).properties(height=480)
 
 
@@ -200,10 +204,10 @@ def map_section(s: Scenario, district: District, keys: list[str], prior_total: f
 
 
 def cell_values(event: Any, x: str, y: str) -> dict[str, float] | None:
-    """The two settings of the heatmap cell a click selected (None when nothing is selected)."""
+    """The two settings (keys `x`, `y`) of the heatmap cell a click selected (None when none is)."""
     try:
         cell = event["selection"]["cell"][0]
-        return {x: float(cell[x]), y: float(cell[y])}
+        return {x: float(cell["x"]), y: float(cell["y"])}
     except (KeyError, IndexError, TypeError, ValueError):
         return None
 
