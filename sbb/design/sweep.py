@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..problems import InputError, Problem
 from ..scenario import Scenario
+from . import batch
 from .params import Parameter, linspace, parameter, with_values
 from .target import RESULTS, Evaluator, result, value
 
@@ -122,15 +123,22 @@ def sweep(evaluator: Evaluator, scenario: Scenario, axes: list[Axis], extra: lis
     names = list(dict.fromkeys(SWEEP_RESULTS + list(extra or [])))
     for name in names:
         result(name, "--also")
-    rows = []
-    for combo in itertools.product(*(a.values for a in axes)):
-        values = {a.key: float(v) for a, v in zip(axes, combo)}
-        row: dict[str, object] = dict(values)
+    combos = [{a.key: float(v) for a, v in zip(axes, combo)} for combo in itertools.product(*(a.values for a in axes))]
+    scenarios, refused = [], {}
+    for i, values in enumerate(combos):
         try:
-            outcome = evaluator.outcome(with_values(scenario, values))
+            scenarios.append(with_values(scenario, values))
         except InputError as err:
+            refused[i] = err
+            scenarios.append(None)
+    done = iter(batch.outcomes(evaluator, [s for s in scenarios if s is not None]))
+    rows = []
+    for i, values in enumerate(combos):
+        row: dict[str, object] = dict(values)
+        outcome = refused[i] if i in refused else next(done)
+        if isinstance(outcome, InputError):
             row.update({n: np.nan for n in names}, feasible=False,
-                       problem=" ".join(p.expected for p in err.problems))
+                       problem=" ".join(p.expected for p in outcome.problems))
         else:
             row.update({n: value(outcome, n) for n in names}, feasible=True, problem="")
         rows.append(row)

@@ -66,6 +66,13 @@ class Outcome:
             self._memo["equity"] = equity_metrics(self.per_pupil(), self.pupils)
         return self._memo["equity"]
 
+    def measure(self, kind: str, key: str) -> float:
+        """One equity measure: `equity()[key]` or `vertical()[key]` (a batch may have filled it in)."""
+        known = self._memo.get(f"measure:{key}")
+        if known is not None:
+            return known
+        return float((self.equity() if kind == "equity" else self.vertical())[key])
+
     def vertical(self) -> dict[str, float]:
         """`vertical_metrics` on dollars per pupil (NaN for every measure without poor-pupil counts)."""
         if "vertical" not in self._memo:
@@ -114,11 +121,11 @@ class Result:
 
 
 def _equity(key: str) -> Callable[[Outcome], float]:
-    return lambda o: float(o.equity()[key])
+    return lambda o: o.measure("equity", key)
 
 
 def _vertical(key: str) -> Callable[[Outcome], float]:
-    return lambda o: float(o.vertical()[key])
+    return lambda o: o.measure("vertical", key)
 
 
 RESULTS: dict[str, Result] = {r.name: r for r in [
