@@ -79,21 +79,28 @@ def _agrees(ev: Evaluator, pairs: list[tuple[Scenario, Outcome | InputError]]) -
 
 
 def _line(ev: Evaluator, s: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pupils, weighted pupils and fixed dollars per school, as `allocation_units` builds them."""
-    columns = tuple(count_columns(s.weights))
+    """Pupils, weighted pupils and fixed dollars per school, as `allocation_units` builds them
+    (the same functions on the same counts; the parts a sweep does not change are kept between points)."""
+    w = s.weights
+    columns = tuple(count_columns(w))
     matrix = ev._matrices.get(columns)
     if matrix is None:
         matrix = ev._matrices[columns] = ev.district.matrix(list(columns))
-    pupils = fm.enrollment(matrix)
-    weighted = fm.grade_weighted(matrix, s.weights) + fm.need_weighted(matrix, s.weights)
-    bands = None
-    if s.theory.band_supplement is not None:
-        col = s.theory.band_supplement.column
-        if col not in ev._bands:
-            ev._bands[col] = school_bands(ev.district, s, col)
-        bands = ev._bands[col]
-    fixed = sum([fm.foundation_amount(len(pupils), s.weights), fm.small_school_amount(pupils, s.weights),
-                 band_supplement_amount(bands, pupils, s.theory.band_supplement)])
+    memo = ev._bands
+    pupils = memo.get(("pupils", columns))
+    if pupils is None:
+        pupils = memo[("pupils", columns)] = fm.enrollment(matrix)
+    grade = memo.get(("grade", columns, w.grade))
+    if grade is None:
+        grade = memo[("grade", columns, w.grade)] = fm.grade_weighted(matrix, w)
+    weighted = grade + fm.need_weighted(matrix, w)
+    band = s.theory.band_supplement
+    key = ("fixed", columns, w.foundation_per_school, w.small_school, band)
+    fixed = memo.get(key)
+    if fixed is None:
+        bands = school_bands(ev.district, s, band.column) if band is not None else None
+        fixed = memo[key] = sum([fm.foundation_amount(len(pupils), w), fm.small_school_amount(pupils, w),
+                                 band_supplement_amount(bands, pupils, band)])
     return pupils, weighted, fixed
 
 
@@ -115,7 +122,10 @@ def _block(ev: Evaluator, scenarios: list[Scenario]) -> list[Outcome | InputErro
             limits[key] = whole_unit_bounds(hold_harmless_floor(ev.prior, s.max_loss_pct),
                                             gains_cap(ev.prior, s.max_gain_pct), scale)
         FL[j], CP[j], LO[j], HI[j] = limits[key]
-        pots[j] = _pot_units(ev.prior, s)[1]
+        pot_key = ("pot", s.budget, s.scale, s.theory.managed_total)
+        if pot_key not in ev._bands:
+            ev._bands[pot_key] = _pot_units(ev.prior, s)[1]
+        pots[j] = ev._bands[pot_key]
     base, problem = solve_bases(S, F, FL, CP, pots / scale)
     ok = np.flatnonzero(problem == "")
     results: list[Outcome | InputError] = [
@@ -123,16 +133,22 @@ def _block(ev: Evaluator, scenarios: list[Scenario]) -> list[Outcome | InputErro
         for j, s in enumerate(scenarios)]
     if ok.size == 0:
         return results
-    S, F, FL, CP, LO, HI = S[ok], F[ok], FL[ok], CP[ok], LO[ok], HI[ok]
+    if ok.size < m:
+        S, F, FL, CP, LO, HI = S[ok], F[ok], FL[ok], CP[ok], LO[ok], HI[ok]
     b = base[ok][:, None]
     formula = b * S + F
     exact = np.minimum(np.maximum(formula, FL), CP)
     units = round_to_totals(exact, LO, HI, pots[ok], scale)
     on = (formula >= FL) & (formula <= CP)
-    formula_units = np.where(on, units, np.floor(formula * scale + 0.5).astype(np.int64))
+    rounded = np.floor(formula * scale + 0.5).astype(np.int64)
+    formula_units = rounded + on * (units - rounded)
     pupils = np.asarray(pupils, dtype=float)
-    per_pupil = np.where(pupils > 0, units / scale / np.where(pupils > 0, pupils, 1), np.nan)
-    ratio = _quartiles(ev, pupils) @ per_pupil[:, pupils > 0].T if ev.poor is not None else None
+    per_pupil = units / scale / (pupils + (pupils <= 0))  # schools without pupils are left out below
+    ratio = None
+    if ev.poor is not None:  # (elementwise, not a BLAS product: its threads stall on a busy machine)
+        weights, mine = _quartiles(ev, pupils), per_pupil[:, pupils > 0]
+        ratio = np.stack([(mine * weights[0]).sum(axis=1), np.zeros(ok.size), np.zeros(ok.size),
+                          (mine * weights[3]).sum(axis=1)])
     gini = ginis(per_pupil, pupils)
     for k, j in enumerate(ok):
         o = Outcome(float(base[j]), units[k], formula_units[k], scale, ev.prior, pupils, ev.poor)
@@ -166,10 +182,15 @@ def solve_bases(S, F, FL, CP, pots) -> tuple[np.ndarray, np.ndarray]:
     m, n = S.shape
     rows = np.arange(m)
     line = S > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kf = np.where(line & np.isfinite(FL), (FL - F) / np.where(line, S, 1), np.inf)
-        kc = np.where(line & np.isfinite(CP), (CP - F) / np.where(line, S, 1), np.inf)
-    knots = np.sort(np.concatenate([np.zeros((m, 1)), np.maximum(kf, 0.0), np.maximum(kc, 0.0)], axis=1), axis=1)
+    # Where a school leaves its floor and reaches its cap. A school without pupils (S = 0) or without
+    # a limit gives a knot that marks nothing (at 0, at +inf, or anywhere): T is evaluated directly at
+    # every knot, so an extra knot only splits a linear piece in two. (Masks cost ten times the
+    # arithmetic here, hence the arithmetic.)
+    safe = S + ~line
+    with np.errstate(invalid="ignore"):
+        kf = np.maximum((FL - F) / safe, 0.0)
+        kc = np.maximum((CP - F) / safe, 0.0)
+    knots = np.sort(np.concatenate([np.zeros((m, 1)), kf, kc], axis=1), axis=1)
     last = np.isfinite(knots).sum(axis=1) - 1  # index of the last finite knot (>= 0: the zero)
 
     def total(b: np.ndarray) -> np.ndarray:
@@ -188,8 +209,8 @@ def solve_bases(S, F, FL, CP, pots) -> tuple[np.ndarray, np.ndarray]:
     right = np.where(beyond, knots[rows, last] * 2 + 1.0, knots[rows, k])
     v = ((left + right) / 2)[:, None] * S + F
     on = line & (v > FL) & (v < CP)
-    slope = np.where(on, S, 0.0).sum(axis=1)
-    const = np.where(on, F, np.minimum(np.maximum(v, FL), CP)).sum(axis=1)
+    slope = (S * on).sum(axis=1)
+    const = (F * on).sum(axis=1) + (np.minimum(np.maximum(v, FL), CP) * ~on).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         solved = (pots - const) / slope
     at_knot = ~beyond & (total(knots[rows, k]) == pots)
@@ -218,11 +239,11 @@ def round_to_totals(exact: np.ndarray, lo: np.ndarray, hi: np.ndarray, totals: n
     rank = np.arange(units.shape[1])[None, :]
     while np.any(left != 0):
         step = np.sign(left)[:, None]
-        room = np.where(step > 0, units < hi, units > lo) & (step != 0)
+        room = ((units < hi) & (step > 0)) | ((units > lo) & (step < 0))
         rooms = room.sum(axis=1)
         if np.any((rooms == 0) & (left != 0)):
             raise ValueError("cannot place the rounding within the limits")
-        key = np.where(room, -(x - units) * step, np.inf)
+        key = -(x - units) * step + ~room * 1e300  # schools without room sort last, never chosen
         order = np.argsort(key, axis=1, kind="stable")
         chosen = np.zeros_like(room)
         np.put_along_axis(chosen, order, rank < np.minimum(np.abs(left), rooms)[:, None], axis=1)
