@@ -42,8 +42,8 @@ def test_solve_and_apply_changes_the_page(app, district):
     app.button(key="design_solve_go").click().run()
     assert not app.exception, app.exception
     text = " ".join(m.value for m in app.markdown)
-    assert "**needs.ell.weight = " in text and "1.200000" in text
-    value = float(text.split("**needs.ell.weight = ")[1].split("**")[0])
+    assert "**English learners weight (needs.ell.weight) = " in text and "1.200000" in text
+    value = float(text.split("(needs.ell.weight) = ")[1].split("**")[0])
     app.button(key="design_solve_apply").click().run()
     assert not app.exception, app.exception
     # the whole page now shows the scenario with that ELL weight, as the ordinary engine computes it
@@ -80,7 +80,7 @@ def test_map_draws_and_a_cell_applies(app, district):
                    {"needs.ell.weight": 0.4, "needs.poverty.weight": 0.25}).to_dict()
     params = spec["params"]
     assert params[0]["name"] == "cell" and params[0]["select"]["fields"] == ["x", "y"]
-    assert spec["layer"][0]["encoding"]["x"]["title"] == "needs.ell.weight"
+    assert spec["layer"][0]["encoding"]["x"]["title"] == "English learners weight (needs.ell.weight)"
     # a click on a cell (the event Streamlit passes back) gives its two values; those are this row's
     row = frame.iloc[7]
     event = {"selection": {"cell": [{"x": row["needs.ell.weight"], "y": row["needs.poverty.weight"]}]}}
@@ -96,7 +96,7 @@ def test_propose_shows_a_proposal_beside_the_current_scenario(app):
     app.button(key="design_opt_go").click().run()
     assert not app.exception, app.exception
     table = [d.value for d in app.dataframe if "Proposal" in d.value.columns][0]
-    assert list(table[""][:2]) == ["needs.poverty.weight", "needs.ell.weight"]
+    assert list(table[""][:2]) == ["Poverty weight (needs.poverty.weight)", "English learners weight (needs.ell.weight)"]
     assert table.iloc[0]["Current"] == "0.25"
     app.button(key="design_opt_apply").click().run()
     assert not app.exception

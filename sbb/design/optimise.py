@@ -8,7 +8,8 @@ condition: every point is allocated with the exact budget-neutral solve, and a p
 limits leave no base that spends the budget counts as breaking every condition.
 
 The search is `scipy.optimize.differential_evolution` with a fixed seed (the same request gives the
-same proposal), the conditions as a nonlinear constraint (feasibility first, then the objective).
+same proposal), the conditions as a nonlinear constraint (feasibility first, then the objective);
+each generation's new points are allocated together through the batch (`sbb.design.batch`).
 The best point is rounded to `decimals` places (whole dollars for a budget) and checked again with
 the ordinary `allocate()`; if rounding broke a condition the unrounded point is used. `Proposal.met`
 says whether every condition holds at the proposal, as the ordinary engine computes it.
@@ -26,6 +27,7 @@ from scipy.optimize import NonlinearConstraint, differential_evolution
 from ..allocate import allocate
 from ..problems import InputError, Problem
 from ..scenario import Scenario
+from . import batch
 from .params import parameter, snap, with_values
 from .sweep import check_range
 from .target import RESULTS, Evaluator, Outcome, outcome_of, result
@@ -130,24 +132,33 @@ def optimise(evaluator: Evaluator, scenario: Scenario, ranges: dict[str, tuple[f
     def point(x: np.ndarray) -> dict[str, float]:
         return {k: snap(float(v), params[k].quantum) for k, v in zip(keys, x)}
 
-    def evaluate(x: np.ndarray) -> tuple[float, np.ndarray]:
-        values = point(x)
-        tag = tuple(values.values())
-        if tag not in memo:
+    def evaluate(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Objective (S,) and condition slacks (M, S) of the points in the columns of `xs` (N, S):
+        every new point of a generation allocated in one batch."""
+        points = [point(x) for x in np.atleast_2d(xs.T)]
+        tags = [tuple(v.values()) for v in points]
+        new = {t: v for t, v in zip(tags, points) if t not in memo}
+        scenarios, refused = [], []
+        for t, v in new.items():
             try:
-                o = evaluator.outcome(with_values(scenario, values))
+                scenarios.append((t, v, with_values(scenario, v)))
             except InputError:
-                memo[tag] = (1e30, np.full(max(1, len(conditions)), -1e30))
-            else:
-                y = res.compute(o)
-                slack = np.array([c.slack(values, o) for c in conditions] or [0.0])
-                memo[tag] = (sign * y if math.isfinite(y) else 1e30, np.nan_to_num(slack, nan=-1e30))
-        return memo[tag]
+                refused.append(t)
+        for t in refused:
+            memo[t] = (1e30, np.full(max(1, len(conditions)), -1e30))
+        for (t, v, _), o in zip(scenarios, batch.outcomes(evaluator, [s for *_, s in scenarios])):
+            if isinstance(o, InputError):
+                memo[t] = (1e30, np.full(max(1, len(conditions)), -1e30))
+                continue
+            y = res.compute(o)
+            slack = np.array([c.slack(v, o) for c in conditions] or [0.0])
+            memo[t] = (sign * y if math.isfinite(y) else 1e30, np.nan_to_num(slack, nan=-1e30))
+        return np.array([memo[t][0] for t in tags]), np.array([memo[t][1] for t in tags]).T
 
     constraint = NonlinearConstraint(lambda x: evaluate(x)[1], 0.0, np.inf)
     found = differential_evolution(lambda x: evaluate(x)[0], [ranges[k] for k in keys],
-                                   constraints=(constraint,) if conditions else (), seed=seed, maxiter=maxiter,
-                                   popsize=popsize, tol=1e-7, polish=False, updating="deferred", workers=1)
+                                   constraints=(constraint,) if conditions else (), rng=seed, maxiter=maxiter,
+                                   popsize=popsize, tol=1e-7, polish=False, updating="deferred", vectorized=True)
     exact = point(found.x)
     rounded = {k: (snap(v, params[k].quantum) if params[k].kind == "budget" else round(v, decimals))
                for k, v in exact.items()}

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from ..allocate import Allocation
+from ..explain import level_label, need_label
 from ..district import District
 from ..design.optimise import optimise, parse_condition
 from ..design.params import parameter, values_text, with_values
@@ -48,7 +49,21 @@ def setting_keys(s: Scenario) -> list[str]:
 
 
 def _label(name: str) -> str:
-    return f"{name} — {RESULTS[name].label}" if name in RESULTS else name
+    return f"{RESULTS[name].label[0].upper()}{RESULTS[name].label[1:]} ({name})" if name in RESULTS else name
+
+
+def setting_label(key: str) -> str:
+    """A setting in finance officers' words, with its key: 'English learners weight (needs.ell.weight)'."""
+    parts = key.split(".")
+    if parts[0] == "needs" and parts[-1] == "weight":
+        words = f"{need_label(parts[1])} weight"
+    elif parts[0] == "needs" and len(parts) == 4:
+        words = f"{need_label(parts[1])}: {level_label(parts[3])} weight"
+    else:
+        words = {"foundation.per_school": "Foundation per school ($)", "funding.budget": "Budget ($)",
+                 "hold_harmless.max_loss_pct": "Most a school may lose (%)",
+                 "hold_harmless.max_gain_pct": "Most a school may gain (%)"}.get(key, key)
+    return f"{words} ({key})" if words != key else key
 
 
 def _evaluator(district: District, s: Scenario) -> Evaluator:
@@ -100,7 +115,7 @@ def solve_section(s: Scenario, district: District, keys: list[str], prior_total:
     st.caption("Which value of one setting gives the result you want? Every value tried is allocated with "
                "the exact budget-neutral solve.")
     a, b, c = st.columns(3)
-    key = a.selectbox("Setting", keys, key="design_solve_key")
+    key = a.selectbox("Setting", keys, key="design_solve_key", format_func=setting_label)
     name = b.selectbox("Result", RESULT_CHOICES, key="design_solve_result", format_func=_label)
     wanted = c.number_input("Target", value=1.2 if name == "poverty_quartile_ratio" else 0.0, key="design_solve_target",
                             format="%.4f" if RESULTS[name].kind in ("ratio", "index") else "%.0f")
@@ -120,8 +135,8 @@ def solve_section(s: Scenario, district: District, keys: list[str], prior_total:
     sol = answer[1]
     res = RESULTS[sol.target]
     p = parameter(s, sol.key, prior_total)
-    st.markdown(f"**{sol.key} = {show_value(p, sol.value)}** gives {res.label} **{show(res, sol.achieved)}** "
-                f"(target {show(res, sol.wanted)}).")
+    st.markdown(f"**{setting_label(sol.key)} = {show_value(p, sol.value)}** gives {res.label} "
+                f"**{show(res, sol.achieved)}** (target {show(res, sol.wanted)}).")
     if sol.note:
         st.caption(sol.note)
     st.button("Apply this value", key="design_solve_apply", on_click=apply_values,
@@ -137,12 +152,13 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, name: str, now: dict[str, float
     pick = alt.selection_point(name="cell", fields=["x", "y"], on="click")
     axis = dict(labelFontSize=14, titleFontSize=16)
     cells = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.3).encode(
-        x=alt.X("x:O", title=x, axis=alt.Axis(labelAngle=-45, **axis)),
-        y=alt.Y("y:O", title=y, sort="descending", axis=alt.Axis(**axis)),
+        x=alt.X("x:O", title=setting_label(x), axis=alt.Axis(labelAngle=-45, **axis)),
+        y=alt.Y("y:O", title=setting_label(y), sort="descending", axis=alt.Axis(**axis)),
         color=alt.Color("value:Q", title=RESULTS[name].label if len(RESULTS[name].label) < 30 else name,
                         scale=alt.Scale(scheme="viridis"), legend=alt.Legend(labelFontSize=13, titleFontSize=14)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
-        tooltip=[alt.Tooltip("x:O", title=x), alt.Tooltip("y:O", title=y), alt.Tooltip("shown:N", title=name)],
+        tooltip=[alt.Tooltip("x:O", title=setting_label(x)), alt.Tooltip("y:O", title=setting_label(y)),
+                 alt.Tooltip("shown:N", title=RESULTS[name].label)],
     ).add_params(pick)
     layers = [cells]
     if now.get(x) is not None and now.get(y) is not None:
@@ -159,19 +175,20 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, name: str, now: dict[str, float
 
 def map_section(s: Scenario, district: District, keys: list[str], prior_total: float) -> None:
     st.subheader("Map two settings")
-    st.caption("Every combination on a grid, each with the exact budget-neutral solve. Click a cell to apply it.")
+    st.caption("Every combination on a grid, each with the exact budget-neutral solve. Click a cell to apply it; "
+               "the ring marks the current settings.")
     a, b, c = st.columns(3)
-    x = a.selectbox("Across", keys, key="design_map_x")
-    y = b.selectbox("Up", [k for k in keys if k != x], key="design_map_y")
+    x = a.selectbox("Across", keys, key="design_map_x", format_func=setting_label)
+    y = b.selectbox("Up", [k for k in keys if k != x], key="design_map_y", format_func=setting_label)
     name = c.selectbox("Colour by", RESULT_CHOICES, key="design_map_result", format_func=_label)
     px, py = parameter(s, x, prior_total), parameter(s, y, prior_total)
     cols = st.columns(5)
     x_lo, x_hi = _around(px, px.current)
     y_lo, y_hi = _around(py, py.current)
-    x_from = cols[0].number_input(f"{x} from", value=float(x_lo), key=f"design_xf_{x}")
-    x_to = cols[1].number_input(f"{x} to", value=float(x_hi), key=f"design_xt_{x}")
-    y_from = cols[2].number_input(f"{y} from", value=float(y_lo), key=f"design_yf_{y}")
-    y_to = cols[3].number_input(f"{y} to", value=float(y_hi), key=f"design_yt_{y}")
+    x_from = cols[0].number_input("Across from", value=float(x_lo), key=f"design_xf_{x}")
+    x_to = cols[1].number_input("Across to", value=float(x_hi), key=f"design_xt_{x}")
+    y_from = cols[2].number_input("Up from", value=float(y_lo), key=f"design_yf_{y}")
+    y_to = cols[3].number_input("Up to", value=float(y_hi), key=f"design_yt_{y}")
     steps = int(cols[4].number_input("Steps each way", min_value=2, max_value=41, value=21, key="design_steps"))
     if st.button("Draw the map", key="design_map_go"):
         try:
@@ -223,14 +240,16 @@ def propose_section(s: Scenario, district: District, keys: list[str], prior_tota
     st.caption("Choose weights within ranges to make one result as good as possible, with no school losing "
                "more than a set share and, if you wish, one weight kept at or above another.")
     weights = [k for k in keys if k.startswith("needs.")]
-    chosen = st.multiselect("Weights to choose", weights, default=weights[:2], key="design_opt_keys")
+    chosen = st.multiselect("Weights to choose", weights, default=weights[:2], key="design_opt_keys",
+                            format_func=setting_label)
     a, b, c = st.columns(3)
     name = a.selectbox("Make best", RESULT_CHOICES, key="design_opt_result", format_func=_label)
     sense = b.radio("Direction", ["largest", "smallest"], horizontal=True, key="design_opt_sense",
                     index=0 if RESULTS[name].better != "lower" else 1)
     max_loss = c.number_input("No school loses more than (%)", min_value=0.0, max_value=100.0, value=100.0,
                               key="design_opt_loss")
-    order = st.checkbox(f"Keep {chosen[0]} at or above {chosen[1]}" if len(chosen) >= 2 else "Keep the order of two weights",
+    order = st.checkbox(f"Keep {setting_label(chosen[0]).split(' (')[0]} at or above {setting_label(chosen[1]).split(' (')[0]}"
+                        if len(chosen) >= 2 else "Keep the order of two weights",
                         key="design_opt_order", disabled=len(chosen) < 2)
     if st.button("Propose", key="design_opt_go", disabled=not chosen):
         ranges = {}
@@ -255,7 +274,7 @@ def propose_section(s: Scenario, district: District, keys: list[str], prior_tota
         st.warning(made[1])
         return
     prop = made[1]
-    rows = [{"": k, "Current": f"{v:g}" if v is not None else "—", "Proposal": f"{prop.values[k]:g}"}
+    rows = [{"": setting_label(k), "Current": f"{v:g}" if v is not None else "—", "Proposal": f"{prop.values[k]:g}"}
             for k, v in prop.current_values.items()]
     rows += [{"": RESULTS[n].label, "Current": show(RESULTS[n], prop.current[n]),
               "Proposal": show(RESULTS[n], prop.proposed[n])} for n in prop.proposed]
