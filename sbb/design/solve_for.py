@@ -69,7 +69,10 @@ def show(res: Result, x: float) -> str:
 
 def show_value(p: Parameter, v: float) -> str:
     """A parameter value as a person reads it."""
-    return f"${v:,.0f}" if p.kind == "budget" else (f"{v:g}%" if p.kind == "limit" else f"{v:g}")
+    if p.kind == "budget":
+        return f"${v:,.0f}"
+    text = format(round(v, 6), "f").rstrip("0").rstrip(".")
+    return f"{text}%" if p.kind == "limit" else text
 
 
 def solve_for(evaluator: Evaluator, scenario: Scenario, key: str, target: str, wanted: float,
@@ -105,11 +108,12 @@ def solve_for(evaluator: Evaluator, scenario: Scenario, key: str, target: str, w
     reached = [i for i in finite if gap[i] == 0 or np.sign(gap[i]) != first_sign]
     if not reached:
         low, high = int(finite[np.argmin(ys[finite])]), int(finite[np.argmax(ys[finite])])
+        span = (f"{target} stays at {show(res, ys[low])}" if ys[low] == ys[high] else
+                f"{target} runs from {show(res, ys[low])} ({key} = {show_value(p, grid[low])}) to "
+                f"{show(res, ys[high])} ({key} = {show_value(p, grid[high])})")
         raise OutOfReach([Problem("--target", None, target, show(res, wanted),
                                   f"a target within reach: for {key} from {show_value(p, lo)} to {show_value(p, hi)} "
-                                  f"{target} runs from {show(res, ys[low])} ({key} = {show_value(p, grid[low])}) to "
-                                  f"{show(res, ys[high])} ({key} = {show_value(p, grid[high])}); "
-                                  "choose a target in that range or widen it with --range FROM:TO")])
+                                  f"{span}; choose a target in that range or widen it with --range FROM:TO")])
     i = reached[0]
     before = [j for j in finite if j < i]
     if res.steps:
