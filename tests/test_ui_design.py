@@ -101,3 +101,13 @@ def test_propose_shows_a_proposal_beside_the_current_scenario(app):
     app.button(key="design_opt_apply").click().run()
     assert not app.exception
     assert app.session_state["settings"]["needs.poverty.weight"] == float(table.iloc[0]["Proposal"])
+
+
+def test_an_answer_is_withdrawn_when_other_settings_change(app):
+    app.selectbox(key="design_solve_key").set_value("needs.ell.weight")
+    app.button(key="design_solve_go").click().run()
+    assert any("(needs.ell.weight) = " in m.value for m in app.markdown)
+    app.number_input(key="ctl:needs.poverty.weight").set_value(0.3).run()  # another setting moves
+    assert not app.exception
+    assert any("settings have changed" in i.value for i in app.info)
+    assert not any("(needs.ell.weight) = " in m.value for m in app.markdown)

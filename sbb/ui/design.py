@@ -25,7 +25,7 @@ from ..design.sweep import Axis, sweep
 from ..design.params import linspace
 from ..design.target import RESULTS, Evaluator
 from ..problems import InputError
-from ..scenario import Scenario
+from ..scenario import Scenario, scenario_to_toml
 from ..weights import FlagNeed
 from .controls import settings_from_scenario, sync_widgets
 
@@ -68,6 +68,18 @@ def setting_label(key: str) -> str:
 
 def _evaluator(district: District, s: Scenario) -> Evaluator:
     return Evaluator(district, s)
+
+
+def fingerprint(s: Scenario, keys: list[str]) -> str:
+    """The scenario apart from `keys` (each set to 0): an answer about those keys stays valid while
+    this does not change."""
+    try:
+        return scenario_to_toml(with_values(s, {k: 0.0 for k in keys}))
+    except InputError:
+        return scenario_to_toml(s)
+
+
+STALE = "The settings have changed since this was computed; press the button again for an answer on them."
 
 
 def apply_values(scenario: Scenario, values: dict[str, float], prior_total: float) -> None:
@@ -125,7 +137,7 @@ def solve_section(s: Scenario, district: District, keys: list[str], prior_total:
         except (OutOfReach, InputError) as err:
             st.session_state["design_solution"] = ("error", err.message())
         else:
-            st.session_state["design_solution"] = ("ok", sol)
+            st.session_state["design_solution"] = ("ok", sol, fingerprint(s, [key]))
     answer = st.session_state.get("design_solution")
     if answer is None:
         return
@@ -133,6 +145,9 @@ def solve_section(s: Scenario, district: District, keys: list[str], prior_total:
         st.warning(answer[1])
         return
     sol = answer[1]
+    if answer[2] != fingerprint(s, [sol.key]):
+        st.info(STALE)
+        return
     res = RESULTS[sol.target]
     p = parameter(s, sol.key, prior_total)
     st.markdown(f"**{setting_label(sol.key)} = {show_value(p, sol.value)}** gives {res.label} "
@@ -201,14 +216,17 @@ def map_section(s: Scenario, district: District, keys: list[str], prior_total: f
         except InputError as err:
             st.session_state["design_map"] = ("error", err.message() or "Each range needs FROM no greater than TO.")
         else:
-            st.session_state["design_map"] = ("ok", frame, x, y)
+            st.session_state["design_map"] = ("ok", frame, x, y, fingerprint(s, [x, y]))
     drawn = st.session_state.get("design_map")
     if drawn is None:
         return
     if drawn[0] == "error":
         st.warning(drawn[1])
         return
-    _, frame, fx, fy = drawn
+    _, frame, fx, fy, mark = drawn
+    if mark != fingerprint(s, [fx, fy]):
+        st.info(STALE)
+        return
     if name not in frame.columns:
         st.info("Press “Draw the map” again to colour by this result.")
         return
@@ -266,7 +284,7 @@ def propose_section(s: Scenario, district: District, keys: list[str], prior_tota
         except InputError as err:
             st.session_state["design_proposal"] = ("error", err.message())
         else:
-            st.session_state["design_proposal"] = ("ok", prop)
+            st.session_state["design_proposal"] = ("ok", prop, fingerprint(s, chosen))
     made = st.session_state.get("design_proposal")
     if made is None:
         return
@@ -274,6 +292,9 @@ def propose_section(s: Scenario, district: District, keys: list[str], prior_tota
         st.warning(made[1])
         return
     prop = made[1]
+    if made[2] != fingerprint(s, list(prop.values)):
+        st.info(STALE)
+        return
     rows = [{"": setting_label(k), "Current": f"{v:g}" if v is not None else "—", "Proposal": f"{prop.values[k]:g}"}
             for k, v in prop.current_values.items()]
     rows += [{"": RESULTS[n].label, "Current": show(RESULTS[n], prop.current[n]),
