@@ -111,3 +111,21 @@ def test_an_answer_is_withdrawn_when_other_settings_change(app):
     assert not app.exception
     assert any("settings have changed" in i.value for i in app.info)
     assert not any("(needs.ell.weight) = " in m.value for m in app.markdown)
+
+
+def test_the_map_stays_after_a_cell_is_applied(app):
+    """Applying two values from the map changes only those two settings: the map stays, ring moved."""
+    from sbb.ui.design import fingerprint
+
+    app.selectbox(key="design_map_x").set_value("needs.ell.weight").run()
+    app.selectbox(key="design_map_y").set_value("needs.poverty.weight")
+    app.number_input(key="design_steps").set_value(3)
+    app.button(key="design_map_go").click().run()
+    s = load_scenario(SCENARIOS / "baseline.toml")
+    keys = ["needs.ell.weight", "needs.poverty.weight"]
+    assert fingerprint(with_values(s, {keys[0]: 0.3, keys[1]: 0.2}), keys) == fingerprint(s, keys)
+    assert fingerprint(with_values(s, {"needs.sped.levels.resource": 0.6}), keys) != fingerprint(s, keys)
+    app.number_input(key="ctl:needs.ell.weight").set_value(0.6).run()  # as a click on a cell would
+    assert not app.exception
+    assert not any("settings have changed" in i.value for i in app.info)
+    assert any(c.key == "design_heatmap" for c in app.get("arrow_vega_lite_chart")) or app.session_state["design_map"]

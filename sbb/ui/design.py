@@ -8,6 +8,7 @@ returns.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import altair as alt
@@ -71,8 +72,9 @@ def _evaluator(district: District, s: Scenario) -> Evaluator:
 
 
 def fingerprint(s: Scenario, keys: list[str]) -> str:
-    """The scenario apart from `keys` (each set to 0): an answer about those keys stays valid while
-    this does not change."""
+    """The scenario apart from `keys` (each set to 0) and its title: an answer about those keys stays
+    valid while this does not change."""
+    s = replace(s, title="", description="")
     try:
         return scenario_to_toml(with_values(s, {k: 0.0 for k in keys}))
     except InputError:
@@ -255,8 +257,9 @@ def _clicked(s: Scenario, x: str, y: str, prior_total: float) -> None:
 
 def propose_section(s: Scenario, district: District, keys: list[str], prior_total: float) -> None:
     st.subheader("Propose weights")
-    st.caption("Choose weights within ranges to make one result as good as possible, with no school losing "
-               "more than a set share and, if you wish, one weight kept at or above another.")
+    st.caption("Choose weights to make one result as good as possible, with no school losing more than a set "
+               "share and, if you wish, one weight kept at or above another. Each weight is searched from 0 to "
+               "twice today's value (at least to 1); without a limit on losses the best is often at an end.")
     weights = [k for k in keys if k.startswith("needs.")]
     chosen = st.multiselect("Weights to choose", weights, default=weights[:2], key="design_opt_keys",
                             format_func=setting_label)
