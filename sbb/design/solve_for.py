@@ -27,6 +27,7 @@ from scipy.optimize import brentq
 from ..problems import InputError, Problem
 from ..report import dollars
 from ..scenario import Scenario
+from . import batch
 from .params import Parameter, linspace, parameter, snap, with_values
 from .sweep import check_range
 from .target import Evaluator, Outcome, Result, result
@@ -98,7 +99,7 @@ def solve_for(evaluator: Evaluator, scenario: Scenario, key: str, target: str, w
         return res.compute(o), o
 
     grid = np.unique(linspace(lo, hi, max(2, scan), q))
-    ys = np.array([at(float(v))[0] for v in grid])
+    ys = _scan(evaluator, scenario, key, res, grid, problems)
     gap = ys - wanted
     finite = np.flatnonzero(np.isfinite(gap))
     if finite.size == 0:
@@ -130,6 +131,19 @@ def solve_for(evaluator: Evaluator, scenario: Scenario, key: str, target: str, w
         note = (f"No value gives exactly {show(res, wanted)}: the count jumps past it. This is the smallest value "
                 f"at which it is {show(res, wanted)} {more} ({show(res, achieved)}).")
     return Solution(key, value, target, wanted, achieved, with_values(scenario, {key: value}), outcome, note)
+
+
+def _scan(evaluator: Evaluator, scenario: Scenario, key: str, res: Result, grid: np.ndarray,
+          problems: list[str]) -> np.ndarray:
+    """The result at every scan value, allocated together through the batch (NaN where infeasible)."""
+    found = batch.outcomes(evaluator, [with_values(scenario, {key: float(v)}) for v in grid])
+    ys = np.full(len(grid), np.nan)
+    for i, o in enumerate(found):
+        if isinstance(o, InputError):
+            problems.append(" ".join(x.expected for x in o.problems))
+        else:
+            ys[i] = res.compute(o)
+    return ys
 
 
 def _smallest_reaching(at, a: float, b: float, q: float, wanted: float, first_sign: float) -> float:
