@@ -297,6 +297,9 @@ def test_batch_equals_allocate_point_by_point(district):
                     values = {"needs.ell.weight": ell, **({"funding.budget": budget} if budget else {})}
                     s = with_values(start, values)
                     cases.append(replace(s, max_gain_pct=gain) if gain is not None else s)
+    toa = scenario("theory_of_action")  # central costs off the top and support by band, in one year
+    toa = replace(toa, theory=replace(toa.theory, phase_in_years=None))
+    cases += [with_values(toa, {"needs.poverty.weight": v}) for v in (0.1, 0.25, 0.6)]
     cents = replace(scenario("hold_harmless_3pct"), rounding="cents", budget=256_512_266.37)
     cases += [with_values(cents, {"needs.sped.levels.resource": v}) for v in (0.3, 0.55, 0.9)]
     ev = Evaluator(district, scenario("baseline"))
@@ -315,3 +318,19 @@ def test_batch_equals_allocate_point_by_point(district):
         assert o.measure("vertical", "quartile_ratio") == pytest.approx(ref.measure("vertical", "quartile_ratio"), rel=1e-12)
         assert o.measure("equity", "gini") == pytest.approx(ref.measure("equity", "gini"), rel=1e-12)
     assert 0 < infeasible < len(cases) / 2
+
+
+def test_cli_optimise_writes_a_proposal_that_meets_its_conditions(tmp_path, capsys, district):
+    out = tmp_path / "proposal.toml"
+    code = main(["optimise", *DATA, "--scenario", str(SCEN / "hold_harmless_3pct.toml"),
+                 "--vary", "needs.ell.weight=0.2:1.0", "--vary", "needs.poverty.weight=0.1:0.6",
+                 "--maximise", "poverty_quartile_ratio", "--subject-to", "hold_harmless_cost <= 6500000",
+                 "--subject-to", "needs.ell.weight >= needs.poverty.weight", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0 and "holds: hold_harmless_cost <= 6500000" in printed and "BROKEN" not in printed
+    proposal = load_scenario(out)
+    values = dict(proposal.overrides)
+    assert values["needs.ell.weight"] >= values["needs.poverty.weight"]
+    alloc = allocate(district, proposal)
+    assert alloc.hold_harmless_cost <= 6_500_000
+    assert quartile_ratio(district, alloc) > quartile_ratio(district, allocate(district, scenario("hold_harmless_3pct")))

@@ -86,7 +86,7 @@ def _line(ev: Evaluator, s: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarra
     matrix = ev._matrices.get(columns)
     if matrix is None:
         matrix = ev._matrices[columns] = ev.district.matrix(list(columns))
-    memo = ev._bands
+    memo = ev._memo
     pupils = memo.get(("pupils", columns))
     if pupils is None:
         pupils = memo[("pupils", columns)] = fm.enrollment(matrix)
@@ -123,9 +123,9 @@ def _block(ev: Evaluator, scenarios: list[Scenario]) -> list[Outcome | InputErro
                                             gains_cap(ev.prior, s.max_gain_pct), scale)
         FL[j], CP[j], LO[j], HI[j] = limits[key]
         pot_key = ("pot", s.budget, s.scale, s.theory.managed_total)
-        if pot_key not in ev._bands:
-            ev._bands[pot_key] = _pot_units(ev.prior, s)[1]
-        pots[j] = ev._bands[pot_key]
+        if pot_key not in ev._memo:
+            ev._memo[pot_key] = _pot_units(ev.prior, s)[1]
+        pots[j] = ev._memo[pot_key]
     base, problem = solve_bases(S, F, FL, CP, pots / scale)
     ok = np.flatnonzero(problem == "")
     results: list[Outcome | InputError] = [
@@ -163,9 +163,9 @@ def _block(ev: Evaluator, scenarios: list[Scenario]) -> list[Outcome | InputErro
 def _quartiles(ev: Evaluator, pupils: np.ndarray) -> np.ndarray:
     """The 4 x schools-with-pupils matrix whose product with dollars per pupil gives the mean of each
     poverty quarter of pupils (`quartile_matrix`), worked out once per district."""
-    if "quartiles" not in ev._bands:
-        ev._bands["quartiles"] = quartile_matrix(pupils, ev.poor)
-    return ev._bands["quartiles"]
+    if "quartiles" not in ev._memo:
+        ev._memo["quartiles"] = quartile_matrix(pupils, ev.poor)
+    return ev._memo["quartiles"]
 
 
 def _one(ev: Evaluator, s: Scenario) -> Outcome | InputError:

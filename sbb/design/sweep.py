@@ -1,4 +1,5 @@
-"""A sweep: one or two settings over a grid, every combination allocated with the exact solve.
+"""A sweep: one or two settings over a grid, every combination allocated with the exact solve
+(the points solved together, batched over the scenario axis: `sbb.design.batch`).
 
 `--vary KEY=FROM:TO:STEPS` gives STEPS evenly spaced values from FROM to TO inclusive (STEPS = 1
 means FROM alone, and then TO must equal FROM). Rows run through every combination, the first key

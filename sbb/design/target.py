@@ -205,7 +205,7 @@ class Evaluator:
         self.prior_total = float(np.nansum(self.prior))
         self.poor = poverty_counts(district, scenario)
         self._matrices: dict[tuple[str, ...], np.ndarray] = {}
-        self._bands: dict[str, object] = {}
+        self._memo: dict = {}  # parts kept between scenarios (bands, batch pieces)
         self.core = scenario.theory.enrollment_change is None
         self._checked = False
 
@@ -223,9 +223,9 @@ class Evaluator:
         bands = None
         spec = scenario.theory.band_supplement
         if spec is not None:
-            if spec.column not in self._bands:
-                self._bands[spec.column] = school_bands(self.district, scenario, spec.column)
-            bands = self._bands[spec.column]
+            if spec.column not in self._memo:
+                self._memo[spec.column] = school_bands(self.district, scenario, spec.column)
+            bands = self._memo[spec.column]
         units = allocation_units(matrix, self.prior, scenario, bands)
         first = units.years[0]
         out = Outcome(float(first.base), first.units, first.formula_units, scenario.scale, self.prior,
