@@ -304,6 +304,9 @@ def test_batch_equals_allocate_point_by_point(district):
     cases += [with_values(cents, {"needs.sped.levels.resource": v}) for v in (0.3, 0.55, 0.9)]
     ev = Evaluator(district, scenario("baseline"))
     got = batch.outcomes(ev, cases)
+    # every case went through the batch itself (had its formula line drifted from the engine's, the
+    # batch would have fallen back to the ordinary route, silently slower: this says so)
+    assert ev.batched == len(cases)
     poor = poverty_counts(district, cases[0])
     infeasible = 0
     for s, o in zip(cases, got):

@@ -206,6 +206,7 @@ class Evaluator:
         self.poor = poverty_counts(district, scenario)
         self._matrices: dict[tuple[str, ...], np.ndarray] = {}
         self._memo: dict = {}  # parts kept between scenarios (bands, batch pieces)
+        self.batched = 0  # scenarios solved by `sbb.design.batch` (the rest went one by one)
         self.core = scenario.theory.enrollment_change is None
         self._checked = False
 
