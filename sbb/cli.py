@@ -11,27 +11,35 @@ import sys
 from pathlib import Path
 
 from .allocate import allocate
+from .cli_help import ALLOCATE_EPILOG, ALLOCATE_HELP, SCENARIO_EPILOG, SCENARIO_HELP
 from .district import load_district
-from .problems import InputError, Problem
+from .output_path import output_problems
+from .problems import InputError, Problem, raise_if
 from .report import allocation_csv, summary_lines
 from .scenario import load_scenario
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m sbb", description="Student-based budgeting scenario simulator.")
-    sub = p.add_subparsers(dest="command", required=True)
-    a = sub.add_parser("allocate", help="allocate a district's budget under a scenario")
+    p = argparse.ArgumentParser(prog="python -m sbb", description="Student-based budgeting scenario simulator.",
+                                epilog="Run `python -m sbb COMMAND --help` for a command's files, exit status "
+                                       "and examples.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    raw = argparse.RawDescriptionHelpFormatter
+    a = sub.add_parser("allocate", help="allocate a district's budget under a scenario", description=ALLOCATE_HELP,
+                       epilog=ALLOCATE_EPILOG, formatter_class=raw)
     a.add_argument("--schools", required=True, help="schools table (CSV, XLSX or Parquet)")
     src = a.add_mutually_exclusive_group(required=True)
     src.add_argument("--roster", help="student roster, one row per student")
     src.add_argument("--counts", help="school-level counts instead of a roster")
     a.add_argument("--scenario", required=True, help="scenario TOML file")
-    a.add_argument("--out", help="write the allocation here (.csv or .xlsx)")
+    a.add_argument("--out", help="write the allocation here (.csv or .xlsx); its folder must exist")
     a.add_argument("--suppress-below", type=int, nargs="?", const=10, default=None, metavar="N",
-                   help="in an .xlsx, blank per-school figures of schools with fewer than N pupils (default 10)")
-    sc = sub.add_parser("scenario", help="read an edited allocation workbook back as a scenario file")
+                   help="off unless given. For public release of an .xlsx workbook: blank the per-school "
+                        "figures of schools with fewer than N pupils (the flag alone means N = 10)")
+    sc = sub.add_parser("scenario", help="read an edited allocation workbook back as a scenario file",
+                        description=SCENARIO_HELP, epilog=SCENARIO_EPILOG, formatter_class=raw)
     sc.add_argument("--from-xlsx", required=True, help="a workbook written by `allocate --out FILE.xlsx`")
-    sc.add_argument("--out", required=True, help="scenario TOML file to write")
+    sc.add_argument("--out", required=True, help="scenario TOML file to write (its folder must exist)")
     from .design.cli import add_commands  # solve-for, sweep, optimise: designing a formula
 
     add_commands(sub)
@@ -40,13 +48,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def run_allocate(args: argparse.Namespace) -> int:
     """Load, allocate, print the summary, write the output."""
-    scenario = load_scenario(args.scenario)
     out = Path(args.out) if args.out else None
-    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
-        raise InputError([Problem(str(out), None, None, None, "an output file ending in .csv or .xlsx")])
-    if args.suppress_below is not None and (out is None or out.suffix.lower() != ".xlsx" or args.suppress_below < 1):
-        raise InputError([Problem("--suppress-below", None, None, str(args.suppress_below),
-                                  "a whole number of pupils (1 or more) with --out FILE.xlsx")])
+    problems = output_problems(out, (".csv", ".xlsx")) if out is not None else []
+    if args.suppress_below is not None and args.suppress_below < 1:
+        problems.append(Problem("--suppress-below", None, None, str(args.suppress_below),
+                                "a whole number of pupils, 1 or more"))
+    elif args.suppress_below is not None and (out is None or out.suffix.lower() != ".xlsx"):
+        problems.append(Problem("--suppress-below", None, None, None,
+                                "an Excel workbook to apply to (--out FILE.xlsx): suppression blanks figures in "
+                                "the workbook only, and " + ("there is no --out" if out is None else
+                                                             f"{out.name} is a CSV with every school's figures")))
+    raise_if(problems)
+    scenario = load_scenario(args.scenario)
     district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts)
     result = allocate(district, scenario)
     print("\n".join(summary_lines(result)))
@@ -69,10 +82,10 @@ def run_scenario(args: argparse.Namespace) -> int:
     from .export import scenario_toml_from_workbook
 
     source, out = Path(args.from_xlsx), Path(args.out)
-    if out.suffix.lower() != ".toml":
-        raise InputError([Problem(str(out), None, None, None, "an output file ending in .toml")])
+    raise_if(output_problems(out, (".toml",)))
     if not source.is_file():
-        raise InputError([Problem(str(source), None, None, None, "an .xlsx workbook; the file does not exist")])
+        raise InputError([Problem(str(source), None, None, None, "an .xlsx workbook; " + (
+            "this is a folder" if source.is_dir() else "the file does not exist"))])
     text = scenario_toml_from_workbook(source, out)
     try:
         out.write_text(text, encoding="utf-8")
@@ -88,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"allocate": run_allocate, "scenario": run_scenario}.get(args.command, getattr(args, "run", None))(args)
     except InputError as err:
-        print(f"error: {len(err.problems)} problem(s) with the input:", file=sys.stderr)
-        print(err.message(limit=200), file=sys.stderr)
+        if len(err.problems) == 1:  # one problem, one line
+            print(f"error: {err.problems[0]}", file=sys.stderr)
+        else:
+            print(f"error: {err.headline()}", file=sys.stderr)
+            print(err.message(limit=200), file=sys.stderr)
         return 2

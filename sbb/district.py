@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .consequences import one_per_mistake
 from .counts import read_counts, reduce_roster
 from .problems import InputError, Problem
 from .schools import validate_schools
@@ -61,7 +62,8 @@ def load_district(schools: Source, weights: WeightTable, roster: Source | None =
     """Read and validate a district from a schools file plus a roster or a counts file.
 
     Sources are paths or (file name, bytes) pairs (uploads). Raises `InputError` with every problem
-    in every file. Student rows are reduced to counts here and never kept. `progress`, when given,
+    in every file, one per mistake (`sbb.consequences`). Student rows are reduced to counts here and
+    never kept. `progress`, when given,
     is called with the fraction done (0 to 1) and what is being done, before each stage.
     """
     if (roster is None) == (counts is None):
@@ -90,9 +92,14 @@ def load_district(schools: Source, weights: WeightTable, roster: Source | None =
         problems.extend(err.problems)
     say(1.0, "Done")
     if problems:
-        raise InputError(problems)
+        raise InputError(one_per_mistake(problems, _label(schools)))
     name = Path(schools[0] if isinstance(schools, tuple) else schools).stem
     return District(school_frame, count_frame, name)
+
+
+def _label(source: Source) -> str:
+    """The file name problems in `source` carry (as `read_table` names it)."""
+    return source[0] if isinstance(source, tuple) else str(source)
 
 
 def source_name(source: Source) -> str:

@@ -1,7 +1,8 @@
 """Reading a user's table (CSV, XLSX or Parquet) into a DataFrame of raw values.
 
 CSV is read as text (Excel's "CSV UTF-8" byte-order mark and CRLF line ends are fine), so that
-validators see exactly what the user typed. Headers are matched loosely: surrounding spaces and case
+validators see exactly what the user typed; a CSV that is not UTF-8 is read as Windows-1252 (Excel's
+"CSV (Comma delimited)" on Windows) when it can be, see `sbb.text_encoding`. Headers are matched loosely: surrounding spaces and case
 are ignored ("School ID" and "school_id" are the same column). A file that cannot be read as a table
 raises `InputError` naming it.
 
@@ -25,7 +26,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from .filekind import misnamed
 from .problems import InputError, Problem, shown
+from .text_encoding import utf8_text
 
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq")
 # Only an empty cell is missing: words such as "None", "NA" or "null" are kept as typed (a sped level
@@ -69,8 +72,9 @@ def read_table(source: str | Path | bytes, name: str | None = None, *, compact: 
         elif suffix in (".xlsx", ".xlsm"):
             frame, first = pd.read_excel(data, dtype=str, engine="openpyxl", **_AS_TYPED), 2
         else:
-            frame = _read_csv_compact(data, plain) if compact else None
-            frame, first = (_read_csv(data) if frame is None else frame), 2
+            frame, first = _read_csv_text(data, label, compact, plain), 2
+    except InputError:
+        raise
     except FileNotFoundError:
         raise InputError([Problem(label, None, None, None, "the file does not exist")]) from None
     except pd.errors.EmptyDataError:
@@ -78,8 +82,10 @@ def read_table(source: str | Path | bytes, name: str | None = None, *, compact: 
     except Exception as exc:  # every parser failure becomes a message, never a traceback
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         line = re.search(r"fields in line (\d+), saw", reason)  # pandas' and our own wording
+        expected = f"a readable {suffix[1:].upper()} table"
+        found = misnamed(source, suffix)
         raise InputError([Problem(label, int(line.group(1)) if line else None, None, None,
-                                  f"a readable {suffix[1:].upper()} table ({reason})")]) from None
+                                  f"{expected}; {found}" if found else f"{expected} ({reason})")]) from None
     if suffix in (".csv", ".txt"):
         _refuse_other_separators(label, frame)
     frame.columns = [clean_header(c) for c in frame.columns]
@@ -109,6 +115,18 @@ def _refuse_other_separators(label: str, frame: pd.DataFrame) -> None:
             raise InputError([Problem(label, 1, None, shown(header.replace("\t", " "), 80), (
                 f"a comma-separated table; its columns are separated by {words}. Save it as "
                 "'CSV UTF-8 (Comma delimited)' or as .xlsx"))])
+
+
+def _read_csv_text(data, label: str, compact: bool, plain: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV read as UTF-8 (the usual case, at full speed); a file that is not UTF-8 is decoded from
+    Windows-1252 or refused with its row by `sbb.text_encoding.utf8_text`, then read the same way."""
+    try:
+        frame = _read_csv_compact(data, plain) if compact else None
+        return _read_csv(data) if frame is None else frame
+    except UnicodeDecodeError:
+        data = utf8_text(data, label)
+        frame = _read_csv_compact(data, plain) if compact else None
+        return _read_csv(data) if frame is None else frame
 
 
 class RowTooLong(ValueError):

@@ -11,18 +11,28 @@ from pathlib import Path
 from typing import Any
 
 from .problems import InputError, Problem, shown
+from .text_encoding import utf8_text
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
     """The parsed TOML file at `path`; a missing file or bad syntax raises `InputError`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError([Problem(str(path), None, None, None, "the file does not exist")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(str(path), None, None, None, f"a readable UTF-8 text file ({exc})")]) from None
-    return parse_toml(text, str(path))
+    except OSError as exc:
+        raise InputError([Problem(str(path), None, None, None, f"a readable text file ({exc.strerror})")]) from None
+    return parse_toml(toml_text(raw, str(path)), str(path))
+
+
+def toml_text(raw: bytes, name: str) -> str:
+    """A TOML file's bytes as text: UTF-8 (a byte-order mark dropped), else Windows-1252 (Notepad's
+    "ANSI"); a file that is neither, or not text, raises `InputError` naming `name`."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return utf8_text(raw, name, "a TOML text file").getvalue().decode("utf-8")
 
 
 def parse_toml(text: str, name: str) -> dict[str, Any]:

@@ -231,11 +231,13 @@ def apply_overrides(table: WeightTable, overrides: dict[str, Any], file: str) ->
     """
     doc = table.to_dict()
     problems: list[Problem] = []
+    written: dict[str, str] = {}  # canonical key ('grade.K') -> the band key the scenario wrote ('grade.K-3')
     for dotted, value in overrides.items():
         path = str(dotted).split(".")
         if path[0] == "grade" and len(path) == 2 and grade_span(path[1]):
             for g in grade_span(path[1]) or []:
                 doc["grade"][GRADES[g]] = value
+                written[f"grade.{GRADES[g]}"] = str(dotted)
             continue
         node: Any = doc
         for depth, part in enumerate(path):
@@ -253,7 +255,9 @@ def apply_overrides(table: WeightTable, overrides: dict[str, Any], file: str) ->
     try:  # validate the known keys' values even when some keys are unknown: report all at once
         result = weights_from_dict(doc, table.file)
     except InputError as err:  # re-attribute to the scenario that made the change
-        problems += [Problem(file, p.row, f"overrides.{p.column}" if p.column else None, p.value, p.expected)
-                     for p in err.problems]
+        # a band's value is reported once, under the key as written, not once per grade of the band
+        moved = (Problem(file, p.row, f"overrides.{written.get(p.column, p.column)}" if p.column else None,
+                         p.value, p.expected) for p in err.problems)
+        problems += list(dict.fromkeys(moved))
     raise_if(problems)
     return result

@@ -128,29 +128,30 @@ def test_bad_files_exit_2_with_every_problem_on_stderr(bad_runs):
     schools, roster = d / "schools.csv", d / "roster.csv"
     expected = [
         f"{schools}, row 2, column 'prior_allocation': value 'lots': a number of dollars (blank for a new school)",
-        f"{schools}, row 2, column 'school_id': value 'A': a unique school id; it appears more than once",
+        # one mistake, one problem: the repeated id once, and the roster's row of the school the
+        # schools file then lacks ('Z') folded into it
+        f"{schools}, row 2, column 'school_id': value 'A': a unique school id; it appears more than once "
+        f"(also row 3). {roster.name} has 1 row with school_id 'Z', which the schools file does not list: is one of "
+        "these rows that school? (Those rows are checked again once the ids are fixed.)",
         f"{schools}, row 3, column 'prior_allocation': value '-5': a prior allocation of at least 0 dollars",
-        f"{schools}, row 3, column 'school_id': value 'A': a unique school id; it appears more than once",
         f"{roster}, row 2, column 'grade': value '13': a grade: PK (Pre-K), K (KG), 1-12 (01-12)",
         f"{roster}, row 3, column 'frl': value 'maybe': a yes/no flag: Y/N, yes/no, 1/0 or true/false",
-        f"{roster}, row 3, column 'school_id': value 'Z': a school_id listed in the schools file",
         f"{roster}, row 3, column 'sped': value 'severe': one of: none, resource, inclusion, self_contained",
-        f"{roster}, row 3, column 'student_id': value '2': a unique student id; it appears more than once",
+        f"{roster}, row 3, column 'student_id': value '2': a unique student id; it appears more than once (also row 4)",
         f"{roster}, row 4, column 'ell': value '': a yes/no flag: Y/N, yes/no, 1/0 or true/false",
-        f"{roster}, row 4, column 'student_id': value '2': a unique student id; it appears more than once",
     ]
     lines = r.stderr.splitlines()
-    assert lines[0] == f"error: {len(expected)} problem(s) with the input:"
+    assert lines[0] == f"error: {len(expected)} problems with the input:"
     assert sorted(lines[1:]) == sorted(expected)
     assert not (d / "never.csv").exists()
 
 
 @pytest.mark.parametrize("name,expected", [
-    ("not a table", "picture.csv: a readable CSV table ('utf-8' codec can't decode byte 0x89"),
+    ("not a table", "picture.csv: a readable CSV table; the file is a PNG image"),
     ("not a table", "empty.csv: a table with a header row; the file is empty"),
-    ("bad scenario", "column 'funding.mode': value 'budget_netural': one of 'budget_neutral', 'fixed_base'"),
-    ("bad scenario", "column 'weights': value 'nowhere.toml': a weight table file;"),
-    ("unwritable", "a.csv: a writable output file (No such file or directory)"),
+    ("bad scenario", "key 'funding.mode': value 'budget_netural': one of 'budget_neutral', 'fixed_base'"),
+    ("bad scenario", "key 'weights': value 'nowhere.toml': a weight table file;"),
+    ("unwritable", "a.csv: an output file in an existing folder; the folder "),
     ("suffix", "a.txt: an output file ending in .csv or .xlsx"),
 ])
 def test_bad_input_and_output_exit_2_with_a_message(bad_runs, name, expected):
@@ -160,10 +161,13 @@ def test_bad_input_and_output_exit_2_with_a_message(bad_runs, name, expected):
     assert r.stderr.startswith("error: ") and expected in r.stderr, r.stderr
 
 
-def test_unwritable_output_after_the_summary(bad_runs):
-    """The allocation is computed (summary printed) before the write fails; the exit status says it failed."""
-    r = bad_runs[1]["unwritable"]
-    assert r.stdout.startswith("Baseline: FY2027 weights") and "written to" not in r.stdout
+def test_missing_output_folder_is_refused_before_any_work(bad_runs):
+    """--out into a folder that does not exist: one line naming that folder, and no summary printed first."""
+    d, runs = bad_runs
+    r = runs["unwritable"]
+    assert r.stdout == ""
+    assert r.stderr == (f"error: {d / 'no_such_folder' / 'a.csv'}: an output file in an existing folder; the folder "
+                        f"{d / 'no_such_folder'} does not exist (create it first, or write somewhere else)\n")
 
 
 def test_xlsx_output(tmp_path):

@@ -1,8 +1,9 @@
 """Tests for sbb.equity.
 
 Every expected value is computed independently of the code under test: by hand (arithmetic in the
-comment beside it), by PySAL's `inequality` package or plain numpy on the data expanded to one row
-per pupil, or by a property the measure must have.
+comment beside it), by textbook formulas in plain numpy on the data expanded to one row per pupil
+(the Gini by the rank formula, which the code does not use; the Theil index by its definition), or by
+a property the measure must have.
 """
 
 from __future__ import annotations
@@ -231,15 +232,45 @@ def test_poverty_scatter_keeps_series_index_and_drops_empty_schools():
 
 
 # --------------------------------------------------------------------------------------------------
-# Agreement with PySAL `inequality` and numpy on data expanded to one row per pupil
+# Agreement with textbook formulas on data expanded to one row per pupil
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_agrees_with_pysal_and_numpy_on_expanded_data(seed):
-    from inequality.gini import Gini
-    from inequality.theil import Theil
+def rank_gini(x: np.ndarray) -> float:
+    """Gini of equally weighted values by the rank formula G = sum_i (2i - n - 1) x_(i) / (n^2 mean),
+    with x_(1) <= ... <= x_(n): the standard rank form of the mean-difference definition (the code
+    uses pupil-weighted gaps between sorted schools instead)."""
+    xs = np.sort(x)
+    n = xs.size
+    i = np.arange(1, n + 1)
+    return float(np.dot(2 * i - n - 1, xs) / (n * n * xs.mean()))
 
+
+def definition_theil(x: np.ndarray) -> float:
+    """Theil T of equally weighted values by its definition: mean of (x / mean) ln(x / mean)."""
+    r = x / x.mean()
+    return float(np.mean(r * np.log(r)))
+
+
+def test_rank_gini_and_theil_on_hand_computed_values():
+    """The two reference formulas themselves, on values worked by hand."""
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    # Gini of 1, 2, 3, 4: ordered pairs |xi - xj| sum to 2 x (1+2+3+1+2+1) = 20; mean 2.5;
+    # G = 20 / (2 x 4^2 x 2.5) = 20 / 80 = 0.25. Rank formula: (-3x1 - 1x2 + 1x3 + 3x4) / (16 x 2.5) = 10 / 40.
+    assert rank_gini(x) == pytest.approx(0.25, rel=1e-12)
+    # Theil T: r = 0.4, 0.8, 1.2, 1.6; (0.4 ln 0.4 + 0.8 ln 0.8 + 1.2 ln 1.2 + 1.6 ln 1.6) / 4
+    #        = (-0.366516 - 0.178515 + 0.218786 + 0.752005) / 4 = 0.425760 / 4 = 0.106440.
+    assert definition_theil(x) == pytest.approx(0.106440, abs=1e-6)
+    m = equity_metrics([4.0, 1.0, 3.0, 2.0], [1, 1, 1, 1])
+    assert m["gini"] == pytest.approx(0.25, rel=1e-12)
+    assert m["theil_t"] == pytest.approx(0.106440, abs=1e-6)
+    # One pupil holding everything among n has Gini (n - 1) / n: 0, 0, 0, 12 -> 3/4.
+    # (rank: (-3x0 - 1x0 + 1x0 + 3x12) / (16 x 3) = 36 / 48)
+    assert rank_gini(np.array([0.0, 0.0, 0.0, 12.0])) == pytest.approx(0.75, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_agrees_with_textbook_formulas_on_expanded_data(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 40))
     values = rng.uniform(4000, 16000, n).round(2)
@@ -249,8 +280,8 @@ def test_agrees_with_pysal_and_numpy_on_expanded_data(seed):
     x = np.repeat(values, pupils)  # one row per pupil
 
     m = equity_metrics(values, pupils)
-    assert m["gini"] == pytest.approx(Gini(x).g, rel=1e-9, abs=1e-12)
-    assert m["theil_t"] == pytest.approx(Theil(x).T, rel=1e-9, abs=1e-12)
+    assert m["gini"] == pytest.approx(rank_gini(x), rel=1e-9, abs=1e-12)
+    assert m["theil_t"] == pytest.approx(definition_theil(x), rel=1e-9, abs=1e-12)
     assert m["mean"] == pytest.approx(np.mean(x), rel=1e-12)
     assert m["cv"] == pytest.approx(np.std(x, ddof=0) / np.mean(x), rel=1e-9, abs=1e-12)
     assert m["mld"] == pytest.approx(np.mean(np.log(np.mean(x) / x)), rel=1e-9, abs=1e-12)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from conftest import SAMPLE, SCENARIOS
 from sbb.problems import InputError
@@ -88,3 +89,38 @@ def test_a_bad_roster_still_finishes_its_progress():
     else:
         raise AssertionError("an unknown school was accepted")
     assert seen[-1] == 1.0
+
+
+def test_an_upload_saved_by_excel_on_windows_keeps_its_accents():
+    """A schools file in Windows-1252 ("CSV (Comma delimited)"), uploaded with the sample counts."""
+    schools = pd.read_csv(SAMPLE / "schools.csv", dtype=str, keep_default_na=False)
+    schools.loc[0, "school_name"] = "École Saint-Jérôme – Annexe"
+    data = schools.to_csv(index=False).encode("cp1252")
+    result = accept_upload(CURRENT, WEIGHTS, ("schools.csv", data), None,
+                           ("counts.csv", (SAMPLE / "counts.csv").read_bytes()))
+    assert result.error is None
+    assert result.district.schools.loc[0, "school_name"] == "École Saint-Jérôme – Annexe"
+
+
+def test_an_upload_with_one_duplicated_school_id_shows_one_problem():
+    schools = pd.read_csv(SAMPLE / "schools.csv", dtype=str, keep_default_na=False)
+    schools.loc[2, "school_id"] = schools.loc[1, "school_id"]  # S003 typed as S002
+    data = schools.to_csv(index=False).encode()
+    result = accept_upload(CURRENT, WEIGHTS, ("schools.csv", data), None, None)  # keeps the sample roster
+    assert result.district is None
+    assert len(result.error.problems) == 1
+    problem = result.error.problems[0]
+    assert (problem.file, problem.row, problem.column, problem.value) == ("schools.csv", 3, "school_id", "S002")
+    assert "(also row 4)" in problem.expected and "school_id 'S003'" in problem.expected
+
+
+def test_an_uploaded_scenario_in_windows_1252_or_with_a_byte_order_mark_is_read():
+    from sbb.ui.state import read_scenario_upload
+
+    text = (SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
+    text = text.replace(text.splitlines()[0], 'title = "Scénario – élèves"', 1)
+    for data in (text.encode("cp1252"), b"\xef\xbb\xbf" + text.encode("utf-8")):
+        assert read_scenario_upload("s.toml", data, SCENARIOS).title == "Scénario – élèves"
+    with pytest.raises(InputError) as info:
+        read_scenario_upload("s.toml", b"\x89PNG\r\n\x1a\n\x00\x00", SCENARIOS)
+    assert str(info.value.problems[0]) == "s.toml: a TOML text file; the file is a PNG image"

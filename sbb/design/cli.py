@@ -22,7 +22,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..district import load_district
-from ..problems import InputError, Problem
+from ..output_path import output_problems
+from ..problems import InputError, Problem, raise_if
 from ..scenario import Scenario, load_scenario, scenario_to_toml
 from .optimise import optimise, parse_condition
 from .params import parameter, values_text
@@ -77,11 +78,11 @@ def _load(args: argparse.Namespace) -> tuple[Scenario, Evaluator]:
 
 
 def _check_out(out: str | None, suffix: str) -> Path | None:
+    """The output path, refused at once (before any work) when it cannot be written."""
     if out is None:
         return None
     path = Path(out)
-    if path.suffix.lower() != suffix:
-        raise InputError([Problem(str(path), None, None, None, f"an output file ending in {suffix}")])
+    raise_if(output_problems(path, (suffix,)))
     return path
 
 

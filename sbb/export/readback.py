@@ -18,6 +18,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from ..filekind import not_a_workbook
 from ..problems import InputError, Problem, raise_if
 from ..scenario import overrides_between, scenario_from_dict, scenario_to_toml
 from ..weights import apply_overrides, load_weights
@@ -66,8 +67,8 @@ def scenario_toml_from_workbook(source, out_path: str | Path) -> str:
     name = str(source) if isinstance(source, (str, Path)) else "workbook"
     try:
         wb = load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, data_only=True)
-    except (OSError, KeyError, ValueError) as exc:
-        raise InputError([Problem(name, None, None, None, f"an .xlsx workbook that can be opened ({exc})")]) from None
+    except Exception:  # noqa: BLE001 - a zip, XML or openpyxl error: say what the file is instead
+        raise InputError([Problem(name, None, None, None, not_a_workbook(source))]) from None
     if "_sbb" not in wb.sheetnames or "Weights" not in wb.sheetnames:
         raise InputError([Problem(name, None, None, None,
                                   "a workbook written by `python -m sbb allocate --out FILE.xlsx` "
@@ -75,8 +76,12 @@ def scenario_toml_from_workbook(source, out_path: str | Path) -> str:
     stored = {str(k): v for k, v in wb["_sbb"].iter_rows(min_col=1, max_col=2, values_only=True) if k}
     if stored.get("format") != FORMAT_VERSION:
         raise InputError([Problem(name, None, "_sbb!B1", stored.get("format"), f"'{FORMAT_VERSION}'")])
-    doc = tomllib.loads(stored["scenario_toml"])
-    base_dir = Path(stored["base_dir"])
+    try:
+        doc = tomllib.loads(stored["scenario_toml"])
+        base_dir = Path(stored["base_dir"])
+    except (KeyError, TypeError, tomllib.TOMLDecodeError):
+        raise InputError([Problem(name, None, None, None, "the hidden _sbb sheet as exported (its scenario "
+                                  "was removed or edited); export the workbook again")]) from None
     out_path = Path(out_path)
     out_dir = out_path.resolve().parent
 

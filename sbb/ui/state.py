@@ -22,6 +22,7 @@ import streamlit as st
 from ..district import District, Progress, load_district
 from ..problems import InputError, Problem
 from ..scenario import Scenario, load_scenario, parse_scenario
+from ..tomlfiles import toml_text
 from ..weights import WeightTable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,11 +166,7 @@ def shipped_scenarios(folder: Path = SCENARIO_DIR) -> dict[str, Scenario]:
 
 def read_scenario_upload(name: str, data: bytes, base_dir: Path = SCENARIO_DIR) -> Scenario:
     """A scenario uploaded as TOML; its weight table resolves against `base_dir` (raises `InputError`)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError([Problem(name, None, None, None, "a UTF-8 text TOML file")]) from None
-    return parse_scenario(text, name, base_dir)
+    return parse_scenario(toml_text(data, name), name, base_dir)
 
 
 @dataclass(frozen=True)
