@@ -40,35 +40,72 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", required=True, help="scenario TOML file")
 
 
+SOLVE_HELP = """Find the value of one setting at which a result reaches a target, print it with what it
+gives, and (with --out) write the scenario with that value.
+
+KEY is a numeric weight-table key as in a scenario's [overrides] (needs.ell.weight, grade.K-3,
+foundation.per_school, ...), funding.budget, hold_harmless.max_loss_pct or hold_harmless.max_gain_pct.
+NAME is one of: {results}.
+A count of schools gives the smallest value at which the count reaches the target."""
+SWEEP_HELP = """Allocate every combination of one or two settings over a grid (STEPS values from FROM to TO
+inclusive), each with the exact budget-neutral solve, and write one CSV row per combination: the
+values, base_per_weighted_pupil, total, schools_gaining, schools_losing, biggest_loss,
+hold_harmless_cost, poverty_quartile_ratio, gini, then feasible and problem (a point where the limits
+cannot spend the budget is marked, not fatal). At most 1,000,000 combinations."""
+OPTIMISE_HELP = """Choose one or more settings within their ranges to make one result as large (--maximise) or
+as small (--minimise) as possible, subject to conditions; the proposal is checked with the ordinary
+engine and printed beside the current scenario. A condition compares a result, a varied setting or a
+number with <= or >=. The same seed gives the same proposal."""
+EXIT = """exit status: 0 done; 2 bad input or an answer out of reach (one line per problem on stderr)."""
+EXAMPLES = {
+    "solve-for": "example:\n  python -m sbb solve-for --schools sample_data/schools.csv --roster sample_data/roster.csv \\\n"
+                 "      --scenario scenarios/baseline.toml --vary needs.ell.weight \\\n"
+                 "      --target poverty_quartile_ratio=1.2 --out ell_for_1_2.toml",
+    "sweep": "example:\n  python -m sbb sweep --schools sample_data/schools.csv --counts sample_data/counts.csv \\\n"
+             "      --scenario scenarios/hold_harmless_3pct.toml --vary needs.ell.weight=0.3:0.7:41 \\\n"
+             "      --vary needs.poverty.weight=0.2:0.4:41 --out sweep.csv",
+    "optimise": "example:\n  python -m sbb optimise --schools sample_data/schools.csv --counts sample_data/counts.csv \\\n"
+                "      --scenario scenarios/hold_harmless_3pct.toml --vary needs.ell.weight=0.2:1.0 \\\n"
+                "      --vary needs.poverty.weight=0.1:0.6 --maximise poverty_quartile_ratio \\\n"
+                "      --subject-to \"hold_harmless_cost <= 6500000\" \\\n"
+                "      --subject-to \"needs.ell.weight >= needs.poverty.weight\" --out proposal.toml",
+}
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the three commands on the `python -m sbb` sub-parsers."""
-    s = sub.add_parser("solve-for", help="find the value of one setting at which a result reaches a target")
+    raw = argparse.RawDescriptionHelpFormatter
+    s = sub.add_parser("solve-for", help="find the value of one setting at which a result reaches a target",
+                       description=SOLVE_HELP.format(results=", ".join(RESULTS)), formatter_class=raw,
+                       epilog=f"{EXIT}\n\n{EXAMPLES['solve-for']}")
     _data_args(s)
     s.add_argument("--vary", required=True, metavar="KEY", help="the setting to solve for, e.g. needs.ell.weight")
     s.add_argument("--target", required=True, metavar="NAME=VALUE", help="e.g. poverty_quartile_ratio=1.2")
     s.add_argument("--range", metavar="FROM:TO", help="values of the setting to search (default: a wide range)")
-    s.add_argument("--out", help="write the scenario with the value found here (.toml)")
+    s.add_argument("--out", help="write the scenario with the value found here (.toml; its folder must exist)")
     s.set_defaults(run=run_solve_for)
-    w = sub.add_parser("sweep", help="allocate every combination of one or two settings over a grid")
+    w = sub.add_parser("sweep", help="allocate every combination of one or two settings over a grid",
+                       description=SWEEP_HELP, formatter_class=raw, epilog=f"{EXIT}\n\n{EXAMPLES['sweep']}")
     _data_args(w)
     w.add_argument("--vary", required=True, action="append", metavar="KEY=FROM:TO:STEPS",
                    help="a setting and its grid; give it twice for a two-way grid")
     w.add_argument("--also", action="append", default=[], metavar="NAME", help="a further result column")
-    w.add_argument("--out", required=True, help="the sweep CSV to write")
+    w.add_argument("--out", required=True, help="the sweep CSV to write (its folder must exist)")
     w.set_defaults(run=run_sweep)
-    for name in ("optimise", "optimize"):
-        o = sub.add_parser(name, help="choose settings within ranges to maximise or minimise a result under conditions")
-        _data_args(o)
-        o.add_argument("--vary", required=True, action="append", metavar="KEY=FROM:TO", help="a setting to choose and its range")
-        goal = o.add_mutually_exclusive_group(required=True)
-        goal.add_argument("--maximise", "--maximize", dest="maximise", metavar="NAME", help="the result to make as large as possible")
-        goal.add_argument("--minimise", "--minimize", dest="minimise", metavar="NAME", help="the result to make as small as possible")
-        o.add_argument("--subject-to", action="append", default=[], metavar="CONDITION",
-                       help="e.g. 'biggest_loss_pct <= 3' or 'needs.ell.weight >= needs.poverty.weight'")
-        o.add_argument("--seed", type=int, default=0, help="seed of the search (the same seed gives the same proposal)")
-        o.add_argument("--decimals", type=int, default=3, help="decimals of the proposed weights (default 3)")
-        o.add_argument("--out", help="write the proposed scenario here (.toml)")
-        o.set_defaults(run=run_optimise)
+    o = sub.add_parser("optimise", aliases=["optimize"], formatter_class=raw, description=OPTIMISE_HELP,
+                       help="choose settings within ranges to maximise or minimise a result under conditions",
+                       epilog=f"{EXIT}\n\n{EXAMPLES['optimise']}")
+    _data_args(o)
+    o.add_argument("--vary", required=True, action="append", metavar="KEY=FROM:TO", help="a setting to choose and its range")
+    goal = o.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--maximise", "--maximize", dest="maximise", metavar="NAME", help="the result to make as large as possible")
+    goal.add_argument("--minimise", "--minimize", dest="minimise", metavar="NAME", help="the result to make as small as possible")
+    o.add_argument("--subject-to", action="append", default=[], metavar="CONDITION",
+                   help="e.g. 'biggest_loss_pct <= 3' or 'needs.ell.weight >= needs.poverty.weight'")
+    o.add_argument("--seed", type=int, default=0, help="seed of the search (the same seed gives the same proposal)")
+    o.add_argument("--decimals", type=int, default=3, help="decimals of the proposed weights (default 3)")
+    o.add_argument("--out", help="write the proposed scenario here (.toml; its folder must exist)")
+    o.set_defaults(run=run_optimise)
 
 
 def _load(args: argparse.Namespace) -> tuple[Scenario, Evaluator]:
@@ -163,6 +200,8 @@ def run_sweep(args: argparse.Namespace) -> int:
 def run_optimise(args: argparse.Namespace) -> int:
     """Search, print the proposal beside the current scenario, write it."""
     out = _check_out(args.out, ".toml")
+    if not 0 <= args.decimals <= 6:
+        raise InputError([Problem("--decimals", None, None, str(args.decimals), "a whole number from 0 to 6")])
     objective, sense = (args.maximise, "max") if args.maximise else (args.minimise, "min")
     result(objective, "--maximise" if sense == "max" else "--minimise")
     ranges = {}
