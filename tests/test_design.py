@@ -7,8 +7,6 @@ design code.
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
