@@ -30,6 +30,7 @@ SWEEP_RESULTS = ["base_per_weighted_pupil", "total", "schools_gaining", "schools
                  "hold_harmless_cost", "poverty_quartile_ratio", "gini"]
 MAX_POINTS = 1_000_000
 MAX_KEYS = 2
+CHUNK = 4096  # combinations turned into scenarios at a time (a large grid is not held as scenarios at once)
 
 _AXIS = re.compile(r"^\s*([^=\s]+)\s*=\s*([^:]+):([^:]+):([^:]+)\s*$")
 
@@ -124,25 +125,25 @@ def sweep(evaluator: Evaluator, scenario: Scenario, axes: list[Axis], extra: lis
     names = list(dict.fromkeys(SWEEP_RESULTS + list(extra or [])))
     for name in names:
         result(name, "--also")
-    combos = [{a.key: float(v) for a, v in zip(axes, combo)} for combo in itertools.product(*(a.values for a in axes))]
-    scenarios, refused = [], {}
-    for i, values in enumerate(combos):
-        try:
-            scenarios.append(with_values(scenario, values))
-        except InputError as err:
-            refused[i] = err
-            scenarios.append(None)
-    done = iter(batch.outcomes(evaluator, [s for s in scenarios if s is not None]))
     rows = []
-    for i, values in enumerate(combos):
-        row: dict[str, object] = dict(values)
-        outcome = refused[i] if i in refused else next(done)
-        if isinstance(outcome, InputError):
-            row.update({n: np.nan for n in names}, feasible=False,
-                       problem=" ".join(p.expected for p in outcome.problems))
-        else:
-            row.update({n: value(outcome, n) for n in names}, feasible=True, problem="")
-        rows.append(row)
+    combos = itertools.product(*(a.values for a in axes))
+    while chunk := [{a.key: float(v) for a, v in zip(axes, c)} for c in itertools.islice(combos, CHUNK)]:
+        scenarios, refused = [], {}
+        for i, values in enumerate(chunk):
+            try:
+                scenarios.append(with_values(scenario, values))
+            except InputError as err:
+                refused[i] = err
+        done = iter(batch.outcomes(evaluator, scenarios))
+        for i, values in enumerate(chunk):
+            row: dict[str, object] = dict(values)
+            outcome = refused[i] if i in refused else next(done)
+            if isinstance(outcome, InputError):
+                row.update({n: np.nan for n in names}, feasible=False,
+                           problem=" ".join(p.expected for p in outcome.problems))
+            else:
+                row.update({n: value(outcome, n) for n in names}, feasible=True, problem="")
+            rows.append(row)
     frame = pd.DataFrame(rows, columns=[a.key for a in axes] + names + ["feasible", "problem"])
     for name in names:
         if result(name).steps:
