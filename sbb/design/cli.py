@@ -197,6 +197,11 @@ def run_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plain(x: float) -> str:
+    """A number in a condition: 6,497,816 or 0.405."""
+    return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.6g}"
+
+
 def run_optimise(args: argparse.Namespace) -> int:
     """Search, print the proposal beside the current scenario, write it."""
     out = _check_out(args.out, ".toml")
@@ -225,7 +230,7 @@ def run_optimise(args: argparse.Namespace) -> int:
     for n in prop.proposed:
         print(f"  {n:<{width}}  {show(RESULTS[n], prop.current[n]):>16}  {show(RESULTS[n], prop.proposed[n]):>16}")
     for text, left, right, ok in prop.checks:
-        print(f"  {'holds' if ok else 'BROKEN'}: {text} ({left:.6g} vs {right:.6g})")
+        print(f"  {'holds' if ok else 'BROKEN'}: {text} ({_plain(left)} vs {_plain(right)})")
     if not prop.met:
         print("error: no combination searched meets every condition (the best found is shown above); "
               "widen the ranges or loosen a condition", file=sys.stderr)

@@ -10,13 +10,15 @@ limits leave no base that spends the budget counts as breaking every condition.
 The search is `scipy.optimize.differential_evolution` with a fixed seed (the same request gives the
 same proposal), the conditions as a nonlinear constraint (feasibility first, then the objective);
 each generation's new points are allocated together through the batch (`sbb.design.batch`).
-The best point is rounded to `decimals` places (whole dollars for a budget) and checked again with
-the ordinary `allocate()`; if rounding broke a condition the unrounded point is used. `Proposal.met`
+The best point is rounded to `decimals` places (whole dollars for a budget): of its rounded
+neighbours (each setting rounded down or up) the best that meets every condition is proposed, and
+checked again with the ordinary `allocate()`; if none does, the unrounded point is used. `Proposal.met`
 says whether every condition holds at the proposal, as the ordinary engine computes it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -91,6 +93,24 @@ def parse_condition(text: str, keys: list[str]) -> Condition:
     return Condition(text.strip(), _term(m.group(1), keys, text), op, _term(m.group(3), keys, text))
 
 
+def _roundings(exact: dict[str, float], params: dict, ranges: dict, decimals: int) -> list[dict[str, float]]:
+    """The point rounded to `decimals` places (a budget to the dollar), nearest first, then every
+    combination of rounding each setting down or up (within its range): at most 2^k + 1 points."""
+    def one(k: str, v: float, how) -> float:
+        if params[k].kind == "budget":
+            return snap(v, params[k].quantum)
+        step = 10.0 ** -decimals
+        return round(min(max(how(round(v / step, 9)) * step, ranges[k][0]), ranges[k][1]), decimals)
+
+    keys = list(exact)
+    out = [{k: one(k, exact[k], round) for k in keys}]
+    for ups in itertools.product((math.floor, math.ceil), repeat=min(len(keys), 6)):
+        c = {k: one(k, exact[k], how) for k, how in zip(keys, ups)} | {k: one(k, exact[k], round) for k in keys[6:]}
+        if c not in out:
+            out.append(c)
+    return out
+
+
 @dataclass(frozen=True)
 class Proposal:
     """The settings proposed, the scenario they make, and the numbers beside the current scenario.
@@ -160,14 +180,17 @@ def optimise(evaluator: Evaluator, scenario: Scenario, ranges: dict[str, tuple[f
                                    constraints=(constraint,) if conditions else (), rng=seed, maxiter=maxiter,
                                    popsize=popsize, tol=1e-7, polish=False, updating="deferred", vectorized=True)
     exact = point(found.x)
-    rounded = {k: (snap(v, params[k].quantum) if params[k].kind == "budget" else round(v, decimals))
-               for k, v in exact.items()}
-    rounded = {k: min(max(v, ranges[k][0]), ranges[k][1]) for k, v in rounded.items()}
+    candidates = _roundings(exact, params, ranges, decimals)
+    # the rounded neighbours of the best point: the best of those that meet every condition (the
+    # search's memo says which; the one chosen is checked again with the ordinary engine below)
+    evaluate(np.array([list(c.values()) for c in candidates]).T)
+    fits = [c for c in candidates if np.all(memo[tuple(point(np.array(list(c.values()))).values())][1] >= 0)]
+    best = min(fits, key=lambda c: memo[tuple(point(np.array(list(c.values()))).values())][0]) if fits else candidates[0]
     names = list(dict.fromkeys([objective] + [t.name for c in conditions for t in (c.left, c.right) if t.kind == "result"]
                                + ["base_per_weighted_pupil", "schools_losing", "biggest_loss_pct",
                                   "hold_harmless_cost", "poverty_quartile_ratio", "gini"]))
     chosen = None
-    for values in (rounded, exact):
+    for values in (best, exact):
         try:
             proposal_scenario = with_values(scenario, values)
             o = outcome_of(allocate(evaluator.district, proposal_scenario), evaluator.poor)

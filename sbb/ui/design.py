@@ -304,7 +304,8 @@ def propose_section(s: Scenario, district: District, keys: list[str], prior_tota
               "Proposal": show(RESULTS[n], prop.proposed[n])} for n in prop.proposed]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     for text, left, right, ok in prop.checks:
-        st.markdown(f"{'✔ holds' if ok else '✘ broken'}: `{text}` ({left:.4g} vs {right:.4g})")
+        plain = [f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.4g}" for x in (left, right)]
+        st.markdown(f"{'✔ holds' if ok else '✘ broken'}: `{text}` ({plain[0]} vs {plain[1]})")
     if prop.met:
         st.button("Apply the proposal", key="design_opt_apply", on_click=apply_values,
                   args=(s, prop.values, prior_total), type="primary")
