@@ -1,4 +1,5 @@
-"""Command line: `python -m sbb allocate --schools S --roster R --scenario F [--out FILE]`.
+"""Command line: `python -m sbb allocate --schools S --roster R --scenario F [--out FILE]`; also
+`statements` and `handout` (PDFs for principals and boards) and `scenario --from-xlsx`.
 
 Prints a short summary and writes the allocation (CSV, or an Excel workbook for .xlsx). Exit 0 on
 success; exit 2 with every problem on stderr when the input is bad, never a traceback.
@@ -33,9 +34,23 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--counts", help="school-level counts instead of a roster")
     a.add_argument("--scenario", required=True, help="scenario TOML file")
     a.add_argument("--out", help="write the allocation here (.csv or .xlsx); its folder must exist")
+    a.add_argument("--district", help="the district's name in an .xlsx's headers (default: from the schools file)")
     a.add_argument("--suppress-below", type=int, nargs="?", const=10, default=None, metavar="N",
                    help="off unless given. For public release of an .xlsx workbook: blank the per-school "
                         "figures of schools with fewer than N pupils (the flag alone means N = 10)")
+    for name, text in (("statements", "write every school's allocation statement as one PDF"),
+                       ("handout", "write a two-page board handout as a PDF")):
+        d = sub.add_parser(name, help=text)
+        d.add_argument("--schools", required=True, help="schools table (CSV, XLSX or Parquet)")
+        src = d.add_mutually_exclusive_group(required=True)
+        src.add_argument("--roster", help="student roster, one row per student")
+        src.add_argument("--counts", help="school-level counts instead of a roster")
+        d.add_argument("--scenario", required=True, help="scenario TOML file")
+        d.add_argument("--out", required=True, help="the PDF file to write (its folder must exist)")
+        d.add_argument("--district", help="the district's name on every page (default: from the schools file)")
+        if name == "statements":
+            d.add_argument("--school", action="append", metavar="ID",
+                           help="only this school's page after the summary (repeat for more)")
     sc = sub.add_parser("scenario", help="read an edited allocation workbook back as a scenario file",
                         description=SCENARIO_HELP, epilog=SCENARIO_EPILOG, formatter_class=raw)
     sc.add_argument("--from-xlsx", required=True, help="a workbook written by `allocate --out FILE.xlsx`")
@@ -68,7 +83,11 @@ def run_allocate(args: argparse.Namespace) -> int:
             if out.suffix.lower() == ".xlsx":
                 from .export import write_workbook
 
-                write_workbook(result, district, out, suppress_below=args.suppress_below)
+                from .documents.page import district_label
+
+                sources = {"schools": args.schools, "roster": args.roster, "counts": args.counts}
+                write_workbook(result, district, out, suppress_below=args.suppress_below,
+                               district_name=args.district or district_label(args.schools), sources=sources)
             else:
                 out.write_text(allocation_csv(result), encoding="utf-8")
         except OSError as exc:
@@ -95,11 +114,36 @@ def run_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_document(args: argparse.Namespace) -> int:
+    """Write the statements or the handout PDF."""
+    from .documents import DocInfo, district_label, handout_pdf, statements_pdf
+
+    out = Path(args.out)
+    raise_if(output_problems(out, (".pdf",)))
+    scenario = load_scenario(args.scenario)
+    district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts)
+    result = allocate(district, scenario)
+    info = DocInfo.make(args.district or district_label(args.schools), scenario.title)
+    if args.command == "statements":
+        data = statements_pdf(result, district, info, args.school)
+        what = f"{len(args.school) if args.school else len(result.table)} school statement(s) and a summary page"
+    else:
+        data = handout_pdf(result, district, info)
+        what = "board handout"
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise InputError([Problem(str(out), None, None, None, f"a writable output file ({exc.strerror})")]) from None
+    print(f"{what} written to {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"allocate": run_allocate, "scenario": run_scenario}.get(args.command, getattr(args, "run", None))(args)
+        return {"allocate": run_allocate, "scenario": run_scenario, "statements": run_document,
+                "handout": run_document}.get(args.command, getattr(args, "run", None))(args)
     except InputError as err:
         if len(err.problems) == 1:  # one problem, one line
             print(f"error: {err.problems[0]}", file=sys.stderr)

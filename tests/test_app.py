@@ -268,3 +268,23 @@ def test_fixed_base_mode_from_the_sidebar(app, district):
                                                                   "test"), mode="fixed_base"))
     assert metric(app, "Base per weighted pupil") == "$5,100.00"
     assert metric(app, "Total to schools") == dollars(expected.total)
+
+
+def test_pdf_downloads_are_offered(app):
+    """The Schools tab offers every school's statement and the board handout; "Why did it change?"
+    offers the statement of the school picked there."""
+    labels = [b.label for b in app.get("download_button")]
+    assert "All school statements (PDF)" in labels and "Board handout (PDF)" in labels
+    app.session_state["tab"] = "Why did it change?"
+    app.run()
+    assert not app.exception, app.exception
+    assert "This school's statement (PDF)" in [b.label for b in app.get("download_button")]
+
+
+def test_district_name_for_the_documents():
+    from sbb.ui.documents import district_name
+    from sbb.ui.state import DataSource
+
+    assert district_name({"source": DataSource(str(SAMPLE / "schools.csv"), counts="c.csv")}) == "Sample district"
+    assert district_name({"source": DataSource(("springfield_schools.csv", b""), counts="c.csv")}) == "Springfield schools"
+    assert district_name({}) == "District"

@@ -48,11 +48,22 @@ def weights_row(book, key: str) -> int:
     return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 5).value == key)
 
 
+def keys(ws) -> list:
+    """The column keys of a table sheet (row 1, hidden; row 2 holds the labels a person reads)."""
+    return [c.value for c in ws[1]]
+
+
 def sheet_columns(path: Path, sheet: str = "Allocations") -> dict[str, list]:
-    """Column key (row 2) -> values of the data rows, as LibreOffice computed them."""
+    """Column key (row 1) -> values of the school rows (from row 3 down to the totals row, whose
+    school_id is blank), as stored or as LibreOffice computed them."""
     ws = openpyxl.load_workbook(path, data_only=True)[sheet]
-    rows = list(ws.iter_rows(min_row=2, values_only=True))
-    return {key: [r[j] for r in rows[1:]] for j, key in enumerate(rows[0]) if key}
+    head = next(ws.iter_rows(min_row=1, max_row=1, values_only=True))
+    rows = []
+    for r in ws.iter_rows(min_row=3, values_only=True):
+        if r[0] in (None, ""):
+            break
+        rows.append(r)
+    return {key: [r[j] for r in rows] for j, key in enumerate(head) if key}
 
 
 def as_float(values) -> np.ndarray:
@@ -141,19 +152,19 @@ def test_budget_neutral_base_is_the_solved_value_and_says_so():
 def test_derived_columns_are_live_formulas(fixed_base):
     a, _, book = fixed_base
     ws = book["Allocations"]
-    keys = [c.value for c in ws[2]]
+    keys_ = keys(ws)
     live = ["enrollment", "weighted_enrollment", "base_amount", "need_amount", "foundation_amount",
             "small_school_amount", "formula_amount", "hold_harmless_adjustment", "cap_adjustment", "allocation",
             "delta", "delta_pct", "per_pupil", "floor_limit", "cap_limit"]
     for key in live:
-        j = keys.index(key) + 1
+        j = keys_.index(key) + 1
         for r in range(3, 3 + len(a.table)):
             assert str(ws.cell(r, j).value).startswith("="), (key, r)
     # the named parameters are what the formulas use
-    j = keys.index("need_weighted") + 1
+    j = keys_.index("need_weighted") + 1
     assert "w_needs_ell" in ws.cell(3, j).value and "conc_poverty_weight" in ws.cell(3, j).value
     # the rounding adjustment is a value: zero in fixed-base mode (every amount rounds on its own)
-    j = keys.index("rounding_adjustment") + 1
+    j = keys_.index("rounding_adjustment") + 1
     assert [ws.cell(r, j).value for r in range(3, 3 + len(a.table))] == [0] * len(a.table)
     # headers frozen, filters on, print titles set
     assert ws.freeze_panes == "C3" and ws.auto_filter.ref.startswith("A2:")
@@ -164,7 +175,7 @@ def test_rounding_adjustment_is_small_in_budget_neutral_mode():
     """Largest-remainder rounding moves an amount by at most one unit from its nearest dollar."""
     a, d = sample("hold_harmless_3pct")
     ws = openpyxl.load_workbook(io.BytesIO(workbook_bytes(a, d)))["Allocations"]
-    j = [c.value for c in ws[2]].index("rounding_adjustment") + 1
+    j = keys(ws).index("rounding_adjustment") + 1
     values = [ws.cell(r, j).value for r in range(3, 3 + len(a.table))]
     assert set(values) <= {-1, 0, 1}
 
@@ -193,7 +204,8 @@ def test_formula_injection_names_are_written_as_text():
         xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
     formulas = re.findall(r"<f>(.*?)</f>", xml)
     assert formulas and not any("HYPERLINK" in f or "1+1" in f or "SUM(1" in f for f in formulas)
-    assert xml.count("HYPERLINK") == 6  # id and name, as inline text, on Allocations, Counts, Comparison
+    # id and name, as inline text, on Allocations, Counts, Comparison; the name on the Change chart sheet
+    assert xml.count("HYPERLINK") == 7
 
 
 def test_no_student_rows_are_written():
@@ -207,9 +219,11 @@ def test_no_student_rows_are_written():
         for row in ws.iter_rows(values_only=True):
             assert not any(isinstance(v, str) and v.startswith("P0") for v in row), (ws.title, row)
     counts = book["Counts"]
-    keys = [c.value for c in counts[2]]
-    assert counts.max_row == 2 + 2  # two header rows, one row per school
-    assert counts.cell(3, keys.index("frl") + 1).value == 7 and counts.cell(4, keys.index("ell") + 1).value == 5
+    head = keys(counts)
+    assert counts.max_row == 2 + 2 + 1  # two header rows, one row per school, the totals row
+    assert counts.cell(3, head.index("frl") + 1).value == 7 and counts.cell(4, head.index("ell") + 1).value == 5
+    frl = counts.cell(3, head.index("frl") + 1).column_letter
+    assert counts.cell(5, head.index("frl") + 1).value == f"=SUM({frl}3:{frl}4)"  # the totals row
 
 
 def test_suppression_blanks_small_schools():
@@ -225,11 +239,13 @@ def test_suppression_blanks_small_schools():
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(a, d, suppress_below=300)))
     for sheet in ("Allocations", "Counts", "Comparison"):
         ws = book[sheet]
+        e = keys(ws).index("enrollment")
         for row in ws.iter_rows(min_row=3, values_only=True):
             if row[0] in small:
-                assert row[2] == "<300" and all(v is None for v in row[3:]), (sheet, row[0])
-            else:
-                assert str(row[2]).startswith("="), (sheet, row[0])
+                assert row[e] == "<300" and all(v is None for j, v in enumerate(row) if j > 1 and j != e), \
+                    (sheet, row[0])
+            else:  # a school's formulas, or (blank id) the totals row's sums
+                assert str(row[e]).startswith("="), (sheet, row[0])
     notes = [c.value for c in book["Summary"]["A"] if isinstance(c.value, str)]
     assert any(f"{len(small)} school(s) with fewer than 300 pupils" in n for n in notes)
 
@@ -241,7 +257,7 @@ def test_theory_of_action_sheets():
     steps = [r[0] for r in book["Pot waterfall"].iter_rows(min_row=3, values_only=True) if r[0]]
     assert steps[:3] == ["Budget", "Central: transportation", "Central: central special education"]
     phase = book["Phase-in"]
-    assert [c.value for c in phase[2]][:6] == ["school_id", "school_name", "prior_allocation",
+    assert keys(phase)[:6] == ["school_id", "school_name", "prior_allocation",
                                                "allocation_year_1", "allocation_year_2", "allocation_year_3"]
     assert "band_table" in book.defined_names
     # the baseline scenario uses none of it
@@ -254,10 +270,21 @@ def test_change_chart_and_formats(fixed_base):
     book = build_workbook(a, d)
     (chart,) = book["Change chart"]._charts
     assert chart.type == "bar"
-    ref = chart.series[0].val.numRef.f
-    assert ref.startswith("Comparison!$F$3:$F$") or ref.startswith("'Comparison'!$F$3")
+    # gains and losses are two series in two colour-blind-safe colours (blue, vermillion)
+    gains, losses = chart.series
+    assert gains.val.numRef.f == f"'Change chart'!$B$3:$B${2 + len(a.table)}"
+    assert losses.val.numRef.f == f"'Change chart'!$C$3:$C${2 + len(a.table)}"
+    colour = lambda series: str(getattr(series.graphicalProperties.solidFill.srgbClr, "val",  # noqa: E731
+                                        series.graphicalProperties.solidFill.srgbClr))
+    assert (colour(gains), colour(losses)) == ("0072B2", "D55E00")
+    sheet = book["Change chart"]
+    delta = dict(zip(a.table["school_name"], a.table["delta"]))
+    for r in range(3, 3 + len(a.table)):
+        name, gain, loss = (sheet.cell(r, j).value for j in (1, 2, 3))
+        assert "Comparison!" in gain and ">0" in gain and "<0" in loss
+        assert name in delta
     ws = book["Allocations"]
-    j = [c.value for c in ws[2]].index("allocation") + 1
+    j = keys(ws).index("allocation") + 1
     assert ws.cell(3, j).number_format.startswith('"$"#,##0')
     assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
 

@@ -237,3 +237,29 @@ def test_round_trip_workbook_to_scenario_to_engine(recalculated, tmp_path):
             assert doc["hold_harmless"] == {"max_loss_pct": 2.0, "max_gain_pct": 6.0}
         back, _ = sample(toml)
         assert_ties_out(back.table, sheet_columns(path))
+
+
+def test_totals_rows_and_budget_check_after_recalculation(recalculated):
+    """The totals rows, as LibreOffice computes their =SUM formulas, equal the engine's totals summed
+    here from its table; the Summary's budget check (budget less central costs less the total) is 0."""
+    for name in ("theory_of_action", "hold_harmless_3pct"):
+        a, _, path, _ = recalculated[name]
+        book = openpyxl.load_workbook(path, data_only=True)
+        t = a.table
+        n = len(t)
+        for sheet, sums in (("Allocations", {"allocation": t["allocation"].sum(), "enrollment": t["enrollment"].sum(),
+                                             "hold_harmless_adjustment": t["hold_harmless_adjustment"].sum(),
+                                             "formula_amount": t["formula_amount"].sum(),
+                                             "prior_allocation": t["prior_allocation"].sum()}),
+                            ("Comparison", {"allocation": t["allocation"].sum()}),
+                            ("Counts", {"enrollment": t["enrollment"].sum()})):
+            ws = book[sheet]
+            head = [c.value for c in ws[1]]
+            assert ws.cell(3 + n, 2).value == "Total, all schools"
+            for key, expected in sums.items():
+                assert ws.cell(3 + n, head.index(key) + 1).value == pytest.approx(float(expected), abs=1e-6), (name, sheet, key)
+        summary = book["Summary"]
+        check = next(r for r in summary.iter_rows(values_only=True)
+                     if r[0] == "Check: budget less central costs less the total")
+        assert check[1] == pytest.approx(0.0, abs=1e-6)
+        assert a.total == float(t["allocation"].sum())

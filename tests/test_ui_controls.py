@@ -59,3 +59,23 @@ def test_shares_show_as_percent_and_store_as_fractions():
     share = next(c for c in controls_for(s) if c.kind == "share")
     assert widget_value(share, 0.75) == 75.0
     assert clean(share, 75.0) == 0.75
+
+
+def test_an_edited_scenario_does_not_keep_its_stale_note(sample_district):
+    """The baseline's note says 'as adopted'; with the ELL weight edited (and the page's '(edited)'
+    title) the note says what it was edited from instead, and so does the exported workbook."""
+    import io
+
+    import openpyxl
+
+    from sbb.export import workbook_bytes
+
+    s = load_scenario(SCENARIOS / "baseline.toml")
+    settings = settings_from_scenario(s, float(np.nansum(sample_district.prior)))
+    assert scenario_from_settings(s, settings, s.title).description == s.description  # unedited: kept
+    settings["needs.ell.weight"] = 0.5
+    edited = scenario_from_settings(s, settings, f"{s.title} (edited)")
+    assert "as adopted" in s.description and "as adopted" not in edited.description
+    assert s.title in edited.description
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(allocate(sample_district, edited), sample_district)))
+    assert book["Summary"]["A2"].value == edited.description

@@ -13,8 +13,9 @@ The rules mirror `sbb.allocate`, `sbb.limits` and `sbb.rounding`:
                           phase-in step of year 1)
     allocation          = ROUND(within_limits) + rounding_adjustment    (a value: the engine's rounding
                           to the pot by largest remainders)
-    formula_amount      = allocation where the school is on its formula, else ROUND(formula_exact)
-    base_amount         = formula_amount - need - foundation - small-school - band supplement
+    formula_amount      = ROUND(formula_exact), plus rounding_adjustment where the school is on its formula
+    formula_rounding    = formula_amount - ROUND(base x grade-weighted) - need - foundation - small - band
+    base_amount         = ROUND(base x grade-weighted) + formula_rounding
 """
 
 from __future__ import annotations
@@ -37,8 +38,28 @@ def defined_name(*parts: str) -> str:
     return "_".join(re.sub(r"\W+", "_", str(p)).strip("_") for p in parts if str(p) != "")
 
 
+def count_labels(weights: WeightTable) -> dict[str, str]:
+    """A person's heading for each count column: 'grade_K' -> 'Grade K', 'ell' -> 'English learners',
+    'sped_self_contained' -> 'Special education: self-contained'."""
+    from ..explain import level_label, need_label
+
+    out = {f"grade_{g}": ("Pre-K" if g == "PK" else f"Grade {g}") for g in GRADES}
+    for need in weights.needs:
+        if isinstance(need, FlagNeed):
+            out[need.column] = need_label(need.name)
+        else:
+            out.update({f"{need.column}_{lv}": f"{need_label(need.name)}: {level_label(lv)}" for lv in need.levels})
+    return out
+
+
 def grade_name(grade: str) -> str:
     return defined_name("w", "grade", grade)
+
+
+def _need(name: str) -> str:
+    from ..explain import need_label
+
+    return need_label(name)
 
 
 def need_names(weights: WeightTable) -> list[tuple[str, str, str, float, str]]:
@@ -47,12 +68,12 @@ def need_names(weights: WeightTable) -> list[tuple[str, str, str, float, str]]:
     for need in weights.needs:
         if isinstance(need, FlagNeed):
             out.append((defined_name("w", "needs", need.name), f"needs.{need.name}.weight", need.column,
-                        need.weight, f"Need weight: {need.name.replace('_', ' ')} ({need.column})"))
+                        need.weight, f"Need weight: {_need(need.name)}"))
         else:
             for level, w in zip(need.levels, need.weights):
                 out.append((defined_name("w", "needs", need.name, level), f"needs.{need.name}.levels.{level}",
                             f"{need.column}_{level}", w,
-                            f"Need weight: {need.name.replace('_', ' ')}, {level.replace('_', ' ')}"))
+                            f"Need weight: {_need(need.name)}, {level.replace('_', '-')}"))
     return out
 
 
@@ -124,9 +145,10 @@ def cap_limit(cells: Cells, row: int, scale: int) -> str:
 
 
 def phase_in_target(cells: Cells, row: int) -> str:
-    """Year 1 of a phase-in: step x formula + (1 - step) x prior scaled to this year's pot."""
+    """Year 1 of a phase-in: step x formula + (1 - step) x prior scaled to this year's pot; the
+    formula itself for a new school (no prior year to phase from, as in the engine)."""
     prior, exact = cells.a("prior_allocation", row), cells.a("formula_exact", row)
-    return (f'=IF({prior}="",phase_in_step*{exact},'
+    return (f'=IF({prior}="",{exact},'
             f"phase_in_step*{exact}+(1-phase_in_step)*phase_in_prior_scale*{prior})")
 
 
@@ -137,14 +159,14 @@ def within_limits(cells: Cells, row: int, target_key: str) -> str:
 
 
 def formula_amount(cells: Cells, row: int, scale: int, phase_in: bool) -> str:
-    """The allocation where the school is on its formula (within its limits, not phasing in),
-    else the formula rounded to the unit."""
+    """The formula rounded to the unit; for a school on its formula (within its limits, not phasing
+    in) plus the engine's rounding to the pot, so that schools on their formula add up exactly."""
     prior, exact = cells.a("prior_allocation", row), cells.a("formula_exact", row)
     lo, hi = cells.a("floor_limit", row), cells.a("cap_limit", row)
     on = f'OR({lo}="",{exact}>={lo}),OR({hi}="",{exact}<={hi})'
     if phase_in:
         on = f'OR({prior}="",phase_in_step=1),' + on
-    return f"=IF(AND({on}),{cells.a('allocation', row)},{rnd(exact, scale)})"
+    return f"={rnd(exact, scale)}+IF(AND({on}),{cells.a('rounding_adjustment', row)},0)"
 
 
 def discretionary(cells: Cells, row: int, scale: int, band_column: str, default: float | None) -> str:

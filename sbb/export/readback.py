@@ -1,7 +1,7 @@
 """Reading an exported workbook back as a scenario (`python -m sbb scenario --from-xlsx`).
 
 The hidden `_sbb` sheet holds the scenario as exported (TOML), the folder its relative paths start
-from, and the exported value of every parameter. Each parameter cell on the Weights sheet (and the
+from (relative to the working directory at export: no absolute path is stored), and the exported value of every parameter. Each parameter cell on the Weights sheet (and the
 band table) that differs from its exported value is a change: weight-table keys become sparse
 `[overrides]` against the named weight table, scenario keys (hold-harmless limits, budget, managed
 foundation, band support and autonomy) are set in the scenario. 'solved' values (the budget-neutral
@@ -54,6 +54,21 @@ def _set(doc: dict, dotted: str, value: Any) -> None:
         node[last] = value
 
 
+def _base_dir(stored: str, weights_ref: str, workbook_dir: Path | None) -> Path:
+    """The folder the scenario's relative paths start from. The workbook stores it relative to the
+    working directory at export (never an absolute path); it is looked for from the working directory,
+    from the workbook's folder and from this project's folder (its shipped scenarios and weights), and
+    the first where the weight table exists is taken."""
+    candidates = [Path(stored)]
+    if workbook_dir is not None:
+        candidates += [workbook_dir / stored, workbook_dir]
+    candidates.append(Path(__file__).resolve().parents[2] / stored)  # the project's own folders
+    for folder in candidates:
+        if weights_ref and (folder / weights_ref).is_file():
+            return folder
+    return candidates[0]
+
+
 def _rebase(ref: str, base_dir: Path, out_dir: Path) -> str:
     return Path(os.path.relpath((base_dir / ref).resolve(), out_dir)).as_posix()
 
@@ -78,7 +93,8 @@ def scenario_toml_from_workbook(source, out_path: str | Path) -> str:
         raise InputError([Problem(name, None, "_sbb!B1", stored.get("format"), f"'{FORMAT_VERSION}'")])
     try:
         doc = tomllib.loads(stored["scenario_toml"])
-        base_dir = Path(stored["base_dir"])
+        workbook_dir = Path(source).resolve().parent if isinstance(source, (str, Path)) else None
+        base_dir = _base_dir(str(stored["base_dir"]), str(doc.get("weights", "")), workbook_dir)
     except (KeyError, TypeError, tomllib.TOMLDecodeError):
         raise InputError([Problem(name, None, None, None, "the hidden _sbb sheet as exported (its scenario "
                                   "was removed or edited); export the workbook again")]) from None

@@ -4,9 +4,17 @@ Sheets: Summary (headline numbers and equity measures), Allocations (one row per
 columns; derived columns are formulas over the Counts sheet and the named parameters of the Weights
 sheet), Comparison (against the prior year and, optionally, another scenario), Change chart (a bar
 per school), Weights (every parameter with label, unit and value, each a defined name), Counts
-(school-level pupil counts; never student rows) and, when the scenario uses the theory of action,
-Pot waterfall, By band and Phase-in. A hidden `_sbb` sheet keeps the scenario so an edited
-workbook can be read back (`sbb.export.readback`).
+(school-level pupil counts; never student rows), Provenance (input files with their SHA-256, the
+weight table's source, the version, the export time, what the scenario changes; `provenance.py`)
+and, when the scenario uses the theory of action, Pot waterfall, By band and Phase-in. A hidden
+`_sbb` sheet keeps the scenario so an edited workbook can be read back (`sbb.export.readback`); it
+stores no absolute path.
+
+For an auditor: table sheets have a hidden first row of column keys (what the tool and its tests
+read) under which row 2 holds the headings a person reads; the Allocations sheet starts with the
+allocation and its change (the first printed page), every table ends in a totals row of `=SUM`
+formulas, every sheet's printed header names the district, the scenario, the export date and the
+tool's version, and the headings of the rounding columns carry notes explaining each guard.
 
 Cached values: openpyxl writes formulas without results, so `write_workbook` then stores the
 engine's value as the cached result of every formula cell (`with_cached_values`): readers that do
@@ -23,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -51,12 +60,14 @@ from ..theory import band_supplement_amount
 from . import formulas as fx
 
 FORMAT_VERSION = "sbb-workbook 1"
-FIRST = 3  # first data row on the table sheets (row 1: labels, row 2: column keys)
+FIRST = 3  # first data row on the table sheets (row 1: column keys, hidden; row 2: labels)
+KEY_ROW, LABEL_ROW = 1, 2
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 KEY_FILL = PatternFill("solid", fgColor="D9E1F2")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 SECTION_FONT = Font(bold=True, size=12, color="1F3864")
+GAIN_COLOUR, LOSS_COLOUR = "0072B2", "D55E00"  # Okabe & Ito blue and vermillion: colour-blind safe
 THIN = Side(style="thin", color="8EA9DB")
 
 
@@ -133,23 +144,48 @@ def _fmt(kind: str, scale: int) -> str | None:
 
 
 def _header(ws, columns: list[tuple[str, str, str]], widths: dict[str, float] | None = None) -> dict[str, str]:
-    """Two header rows (label, column key); returns key -> column letter."""
+    """Two header rows: row 1 (hidden) holds each column's key, the name the tool and its tests read
+    columns by; row 2 the label a person reads. Returns key -> column letter."""
     letters = {}
     for j, (key, label, kind) in enumerate(columns, start=1):
-        top, sub = ws.cell(1, j), ws.cell(2, j)
+        sub, top = ws.cell(KEY_ROW, j), ws.cell(LABEL_ROW, j)
         _safe_text(top, label)
         _safe_text(sub, key)
         top.font = Font(bold=True, color="FFFFFF")
         top.fill = HEADER_FILL
         top.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         sub.font = Font(size=8, color="44546A")
-        sub.fill = KEY_FILL
         letters[key] = get_column_letter(j)
         width = (widths or {}).get(key) or {"text": 14, "pupils": 9, "weighted": 11, "pct": 9,
                                              "perpupil": 10, "money": 14, "money2": 16}.get(kind, 14)
-        ws.column_dimensions[letters[key]].width = max(width, min(len(key) * 0.9, 24))
-    ws.row_dimensions[1].height = 44  # three lines of a wrapped label
+        ws.column_dimensions[letters[key]].width = max(width, min(len(label) * 0.55, 24))
+    ws.row_dimensions[LABEL_ROW].height = 44  # three lines of a wrapped label
+    ws.row_dimensions[KEY_ROW].hidden = True
     return letters
+
+
+def _totals(ws, columns: list[tuple[str, str, str]], letters: dict[str, str], n_rows: int, sums: list[str],
+            cache: dict, values: dict[str, float], scale: int, extra: dict[str, str] | None = None) -> int:
+    """A totals row under the schools: `=SUM` over each column in `sums`, `extra` formulas for
+    ratios, the engine's value cached for each. Returns its row number."""
+    r = FIRST + n_rows
+    label = letters.get("school_name", "B")
+    _safe_text(ws[f"{label}{r}"], "Total, all schools")
+    formats = {key: _fmt(kind, scale) for key, _, kind in columns}
+    cells = {key: f"=SUM({letters[key]}{FIRST}:{letters[key]}{max(r - 1, FIRST)})" for key in sums if key in letters}
+    cells.update({k: v for k, v in (extra or {}).items() if k in letters})
+    for key, formula in cells.items():
+        c = ws[f"{letters[key]}{r}"]
+        c.value = formula
+        c.number_format = formats.get(key) or "General"
+        if key in values:
+            v = _num(values[key])
+            cache[(ws.title, c.coordinate)] = "" if v is None else v
+    for j in range(1, len(columns) + 1):
+        c = ws.cell(r, j)
+        c.font = Font(bold=True)
+        c.border = Border(top=Side(style="thin", color="1F3864"), bottom=Side(style="double", color="1F3864"))
+    return r
 
 
 def _finish_table(ws, n_cols: int, n_rows: int, freeze: str = "C3") -> None:
@@ -167,7 +203,8 @@ def _page(ws, title_rows: str | None = None, title_cols: str | None = None, land
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.page_margins.header = ws.page_margins.footer = 0.3  # the running header clear of the first row
     ws.print_options.gridLines = False
     if title_rows:
         ws.print_title_rows = title_rows
@@ -220,11 +257,17 @@ def working_columns(allocation: Allocation, counts_district: District,
     phase = _phase_in(allocation, prior)
     if phase is not None:
         step, rho = phase
-        target = np.where(np.isnan(prior), step * exact, step * exact + (1 - step) * rho * np.nan_to_num(prior))
+        # a new school has no prior year to phase from: it is on its formula at once (as in the engine)
+        target = np.where(np.isnan(prior), exact, step * exact + (1 - step) * rho * np.nan_to_num(prior))
     within = apply_limits(target, floor, cap)
     units = np.round(t["allocation"].to_numpy(dtype=float) * scale).astype(np.int64)
+    grade_w = fm.grade_weighted(matrix, w)
+    parts = sum(t[c].to_numpy(dtype=float) for c in ("need_amount", "foundation_amount", "small_school_amount",
+                                                      "band_supplement_amount"))
+    base_rounded = np.floor(allocation.base_per_weighted_pupil * grade_w * scale + 0.5) / scale
     return {
-        "grade_weighted": fm.grade_weighted(matrix, w),
+        "formula_rounding": np.round((t["formula_amount"].to_numpy(dtype=float) - base_rounded - parts) * scale) / scale,
+        "grade_weighted": grade_w,
         "need_weighted": fm.need_weighted(matrix, w),
         "formula_exact": exact,
         "floor_limit": np.where(np.isfinite(floor), floor, np.nan),
@@ -390,13 +433,14 @@ def _weights_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> No
 # ---------------------------------------------------------------------------------------------------
 
 def _counts_sheet(wb, counts_district: District, count_cols: list[str], band_series: dict[str, pd.Series],
-                  hidden: np.ndarray, suppress_below: int | None, projected: bool, cache: dict) -> dict[str, str]:
+                  hidden: np.ndarray, suppress_below: int | None, projected: bool, cache: dict,
+                  labels: dict[str, str]) -> dict[str, str]:
     ws = wb.create_sheet("Counts")
     schools = counts_district.schools
     columns = [("school_id", "School ID", "text"), ("school_name", "School", "text"),
                ("enrollment", "Pupils", "pupils")]
-    columns += [(c, c.replace("grade_", "Grade ").replace("_", " "), "pupils") for c in count_cols]
-    columns += [(f"band:{col}", f"Band ({col})", "text") for col in band_series]
+    columns += [(c, labels.get(c, c), "pupils") for c in count_cols]
+    columns += [(f"band:{col}", f"Performance band ({col.replace('_', ' ')})", "text") for col in band_series]
     letters = _header(ws, columns, {"school_name": _text_width(schools["school_name"])})
     counts = counts_district.counts[count_cols].to_numpy(dtype=np.int64)
     pupils = counts[:, :len(GRADES)].sum(axis=1)
@@ -418,6 +462,9 @@ def _counts_sheet(wb, counts_district: District, count_cols: list[str], band_ser
             ws[f"{letters[c]}{r}"] = int(counts[i, j])
         for col, values in band_values.items():
             _safe_text(ws[f"{letters['band:' + col]}{r}"], values[i])
+    shown = ~hidden
+    totals = {"enrollment": float(pupils[shown].sum()), **{c: float(counts[shown, j].sum()) for j, c in enumerate(count_cols)}}
+    _totals(ws, columns, letters, len(schools), ["enrollment", *count_cols], cache, totals, 1)
     _finish_table(ws, len(columns), len(schools))
     if projected:
         ws.oddHeader.center.text = "Projected enrollment (enrollment-change scenario)"
@@ -437,12 +484,23 @@ def _known(t: dict[str, list], work: dict[str, np.ndarray], key: str, i: int) ->
     return "" if value is None else value
 
 
+SHEET_ORDER = ["school_id", "school_name", "allocation", "prior_allocation", "delta", "delta_pct", "enrollment",
+               "per_pupil", "weighted_enrollment", "base_amount", "need_amount", "foundation_amount",
+               "small_school_amount", "band_supplement_amount", "formula_amount", "hold_harmless_adjustment",
+               "cap_adjustment"]
+
+
 def _alloc_columns(allocation: Allocation) -> list[tuple[str, str, str]]:
+    """The Allocations sheet's columns: the allocation and its change first (on the first printed
+    page), then the formula's parts, then the grey working columns."""
     s = allocation.scenario
-    cols = list(CSV_COLUMNS)
+    by_key = {key: (key, label, kind) for key, label, kind in CSV_COLUMNS}
+    cols = [by_key[k] for k in SHEET_ORDER]
     if s.theory.autonomy is not None:
         cols += AUTONOMY_COLUMNS
-    cols += WORK_COLUMNS[:5]
+    cols += WORK_COLUMNS[:3]
+    cols.append(("formula_rounding", "Rounding carried in the base amount", "money"))
+    cols += WORK_COLUMNS[3:5]
     if _phase_in(allocation, allocation.table["prior_allocation"].to_numpy(dtype=float)) is not None:
         cols.append(("phase_in_target", "Year-1 phase-in target", "money2"))
     cols += WORK_COLUMNS[5:]
@@ -473,6 +531,10 @@ def _allocations_sheet(wb, allocation: Allocation, count_letters: dict[str, str]
             continue
         small = fx.small_school_exact(cells, r, w)
         band = fx.band_supplement_exact(cells, r, sup.column if sup else None)
+        fixed_terms = "".join(f"+{x}" for x in (small, band) if x != "0")
+        parts = "-".join([cells.a("need_amount", r), cells.a("foundation_amount", r),
+                          cells.a("small_school_amount", r), cells.a("band_supplement_amount", r)])
+        base_rounded = fx.rnd(f"base_per_weighted_pupil*{cells.a('grade_weighted', r)}", scale)
         row = {
             "enrollment": f"={cells.c('enrollment', r)}",
             "grade_weighted": fx.grade_weighted(cells, r),
@@ -480,19 +542,19 @@ def _allocations_sheet(wb, allocation: Allocation, count_letters: dict[str, str]
             "weighted_enrollment": f"={cells.a('grade_weighted', r)}+{cells.a('need_weighted', r)}",
             "need_amount": "=" + fx.rnd(f"base_per_weighted_pupil*{cells.a('need_weighted', r)}", scale),
             "foundation_amount": "=" + fx.rnd("foundation_per_school", scale),
-            "small_school_amount": "=" + fx.rnd(small, scale),
-            "band_supplement_amount": "=" + fx.rnd(band, scale),
+            # no small-school table or no band support: a plain 0, not a formula of nothing
+            "small_school_amount": "=" + fx.rnd(small, scale) if small != "0" else 0,
+            "band_supplement_amount": "=" + fx.rnd(band, scale) if band != "0" else 0,
             "formula_exact": (f"=base_per_weighted_pupil*{cells.a('weighted_enrollment', r)}"
-                              f"+foundation_per_school+{small}+{band}"),
+                              f"+foundation_per_school{fixed_terms}"),
             "floor_limit": fx.floor_limit(cells, r, scale),
             "cap_limit": fx.cap_limit(cells, r, scale),
             "within_limits": fx.within_limits(cells, r, "phase_in_target" if phase else "formula_exact"),
             "rounding_adjustment": _num(work["rounding_adjustment"][i]),
             "allocation": f"={fx.rnd(cells.a('within_limits', r), scale)}+{cells.a('rounding_adjustment', r)}",
             "formula_amount": fx.formula_amount(cells, r, scale, phase),
-            "base_amount": (f"={cells.a('formula_amount', r)}-{cells.a('need_amount', r)}"
-                            f"-{cells.a('foundation_amount', r)}-{cells.a('small_school_amount', r)}"
-                            f"-{cells.a('band_supplement_amount', r)}"),
+            "formula_rounding": f"={cells.a('formula_amount', r)}-{base_rounded}-{parts}",
+            "base_amount": f"={base_rounded}+{cells.a('formula_rounding', r)}",
             "hold_harmless_adjustment": f"=MAX({cells.a('allocation', r)}-{cells.a('formula_amount', r)},0)",
             "cap_adjustment": f"=MIN({cells.a('allocation', r)}-{cells.a('formula_amount', r)},0)",
             "prior_allocation": _num(values["prior_allocation"][i]),
@@ -519,14 +581,59 @@ def _allocations_sheet(wb, allocation: Allocation, count_letters: dict[str, str]
             if isinstance(value, str) and value.startswith("="):
                 cache[(ws.title, c.coordinate)] = _known(values, work, key, i)
     # bold the allocation column, shade the working columns
+    grey = PatternFill("solid", fgColor="F2F2F2")
     for r in range(FIRST, FIRST + len(t)):
         ws[f"{letters['allocation']}{r}"].font = Font(bold=True)
-        for key, _, _ in WORK_COLUMNS + [("phase_in_target", "", "")]:
+        for key, _, _ in WORK_COLUMNS + [("phase_in_target", "", ""), ("formula_rounding", "", "")]:
             if key in letters:
-                ws[f"{letters[key]}{r}"].fill = PatternFill("solid", fgColor="F2F2F2")
+                ws[f"{letters[key]}{r}"].fill = grey
+    shown = ~hidden
+    sums = [k for k, _, kind in columns if kind in ("money", "pupils", "weighted") and k not in
+            ("floor_limit", "cap_limit")]
+    totals = {}
+    for key in sums:
+        source = work[key] if key in work else (t[key] if key in t else None)
+        if source is not None:
+            totals[key] = float(np.nansum(np.asarray(source, dtype=float)[shown]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        has_prior = shown & t["prior_allocation"].notna().to_numpy()
+        prior_sum = float(t["prior_allocation"].to_numpy(dtype=float)[has_prior].sum())
+        totals["delta_pct"] = totals.get("delta", 0.0) / prior_sum if prior_sum else None
+        totals["per_pupil"] = totals["allocation"] / totals["enrollment"] if totals.get("enrollment") else None
+    r_tot = FIRST + len(t)
+    L = letters
+    extra = {"delta_pct": f'=IF({L["prior_allocation"]}{r_tot}>0,{L["delta"]}{r_tot}/{L["prior_allocation"]}{r_tot},"")',
+             "per_pupil": f'=IF({L["enrollment"]}{r_tot}>0,{L["allocation"]}{r_tot}/{L["enrollment"]}{r_tot},"")'}
+    _totals(ws, columns, letters, len(t), sums, cache, totals, scale, extra)
+    _column_notes(ws, letters, scale)
     _finish_table(ws, len(columns), len(t))
     ws.page_setup.fitToWidth = 2  # contract columns on the first page width, the working on the second
     return letters
+
+
+def _column_notes(ws, letters: dict[str, str], scale: int) -> None:
+    """Notes (cell comments) on the headings whose formulas need a word for an auditor."""
+    from openpyxl.comments import Comment
+
+    unit = "cent" if scale == 100 else "dollar"
+    notes = {
+        "base_amount": "Base per weighted pupil x grade-weighted pupils, rounded to the " + unit + ", plus the "
+                       "rounding column (grey, further right), so that the parts add up to the formula amount.",
+        "formula_amount": "ROUND(formula before rounding); for a school within its limits (on its formula) plus "
+                          "the rounding to the pot, so that schools add up to the budget exactly.",
+        "formula_rounding": "Formula amount less each part rounded on its own: the " + unit + "s lost or gained by "
+                            "rounding each part, and the rounding to the pot. Usually -2 to +2.",
+        "floor_limit": "Prior x (100 - max loss %) / 100, rounded UP to the " + unit + ". The formula subtracts "
+                       "0.000001 of a " + unit + " first: binary arithmetic makes 97% of $100 come out as "
+                       "97.00000000000001, which would otherwise round up to $98. The engine does the same.",
+        "cap_limit": "Prior x (100 + max gain %) / 100, rounded DOWN to the " + unit + " (never below the floor). "
+                     "The formula adds 0.000001 of a " + unit + " first, for the same reason as the floor.",
+        "rounding_adjustment": "A value from the engine: what its rounding to the pot (largest remainders) adds "
+                               "to ROUND(within limits), -1, 0 or +1 " + unit + ", so schools add up to the budget.",
+    }
+    for key, text in notes.items():
+        if key in letters:
+            ws[f"{letters[key]}{LABEL_ROW}"].comment = Comment(text, "sbb", width=320, height=110)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -600,39 +707,77 @@ def _comparison_sheet(wb, allocation: Allocation, alloc_letters: dict[str, str],
             if key in known:
                 v = _num(known[key][i])
                 cache[(ws.title, c.coordinate)] = "" if v is None else v
+    shown = ~hidden
+    sums = [k for k in ("enrollment", "prior_allocation", "allocation", "delta_vs_prior", "other_allocation",
+                        "delta_vs_other") if k in L]
+    values = {k: float(np.nansum(np.asarray(known[k] if k in known else other_v, dtype=float)[shown])) for k in sums}
+    r_tot = FIRST + len(t)
+    extra = {"delta_pct_vs_prior": f'=IF({L["prior_allocation"]}{r_tot}>0,{L["delta_vs_prior"]}{r_tot}/'
+                                   f'{L["prior_allocation"]}{r_tot},"")'}
+    values["delta_pct_vs_prior"] = (values["delta_vs_prior"] / values["prior_allocation"]
+                                    if values["prior_allocation"] else None)
+    _totals(ws, columns, L, len(t), sums, cache, values, scale, extra)
     _finish_table(ws, len(columns), len(t))
     if compare_to is not None:
-        _safe_text(ws.cell(1, len(columns) + 2), f"Other scenario: {compare_to.scenario.title}")
-    _change_chart(wb, ws, list(L).index("delta_vs_prior") + 1, len(t))
+        _safe_text(ws.cell(LABEL_ROW, len(columns) + 2), f"Other scenario: {compare_to.scenario.title}")
+    _change_chart(wb, ws, L, len(t), hidden, known["delta_vs_prior"], cache)
 
 
-def _change_chart(wb, data_ws, col: int, n: int) -> None:
-    """A sheet holding one bar per school: its change against the prior year (names down the side)."""
+def _change_chart(wb, data_ws, letters: dict[str, str], n: int, hidden: np.ndarray, delta: np.ndarray,
+                  cache: dict) -> None:
+    """A sheet holding one bar per school: its change against the prior year (names down the side).
+
+    Gains and losses are two series (from two columns of formulas on this sheet over the Comparison
+    sheet) so they can have two colours: Okabe & Ito's blue for a gain and vermillion for a loss,
+    distinct for colour-blind readers; the axis shows the sign too."""
     ws = wb.create_sheet("Change chart")
+    _safe_text(ws["A1"], "Change against the prior year, by school (from the Comparison sheet)")
+    ws["A1"].font = SECTION_FONT
+    head = [("school_name", "School", "text"), ("gain", "Gain", "money"), ("loss", "Loss", "money")]
+    for j, (key, label, _) in enumerate(head, start=1):
+        _safe_text(ws.cell(KEY_ROW + 1, j), label)
+        ws.cell(KEY_ROW + 1, j).font = Font(bold=True)
+    first = 3
+    d = letters["delta_vs_prior"]
+    money = money_format(1)
+    for i in range(n):
+        r = first + i
+        src = FIRST + i
+        _safe_text(ws.cell(r, 1), data_ws[f"{letters['school_name']}{src}"].value)  # text, never a formula
+        gain, loss = ws.cell(r, 2), ws.cell(r, 3)
+        gain.value = f'=IF(N(Comparison!{d}{src})>0,Comparison!{d}{src},0)'
+        loss.value = f'=IF(N(Comparison!{d}{src})<0,Comparison!{d}{src},0)'
+        gain.number_format = loss.number_format = money
+        v = 0.0 if hidden[i] or not np.isfinite(delta[i]) else float(delta[i])
+        cache[(ws.title, gain.coordinate)] = _num(max(v, 0.0))
+        cache[(ws.title, loss.coordinate)] = _num(min(v, 0.0))
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = ws.column_dimensions["C"].width = 14
     chart = BarChart()
     chart.type = "bar"
+    chart.grouping = "clustered"
+    chart.overlap = 100
     chart.title = "Change against the prior year, by school"
-    chart.y_axis.title = "Dollars"
-    chart.y_axis.numFmt = '"$"#,##0'
-    chart.legend = None
+    chart.y_axis.title = "Dollars (gains right, losses left)"
+    chart.y_axis.numFmt = '+"$"#,##0;-"$"#,##0;"$"0'
     chart.gapWidth = 40
-    data = Reference(data_ws, min_col=col, min_row=2, max_row=FIRST + n - 1)
-    cats = Reference(data_ws, min_col=2, min_row=FIRST, max_row=FIRST + n - 1)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(cats)
-    chart.series[0].graphicalProperties.solidFill = "2F5597"
-    chart.series[0].invertIfNegative = False
+    chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=2, max_row=first + n - 1), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=first + n - 1))
+    for series, colour in zip(chart.series, (GAIN_COLOUR, LOSS_COLOUR)):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
+        series.invertIfNegative = False
     chart.x_axis.scaling.orientation = "maxMin"  # first school at the top
     chart.x_axis.tickLblPos = "low"              # names at the left edge, clear of negative bars
     chart.x_axis.tickLblSkip = 1
     chart.x_axis.delete = False
     chart.y_axis.delete = False
-    chart.height = max(10.0, 0.5 * n)
+    chart.legend.position = "t"
+    chart.height = max(10.0, 0.62 * n)  # room for every school's name
     chart.width = 19
-    _safe_text(ws["A1"], "Change against the prior year, by school (from the Comparison sheet)")
-    ws["A1"].font = SECTION_FONT
-    ws.add_chart(chart, "A3")
+    ws.add_chart(chart, "E3")
     _page(ws, landscape=False)
+    ws.print_area = f"E1:P{max(first + int(1.3 * n), 40)}"
     ws.page_setup.fitToHeight = 1
 
 
@@ -699,7 +844,7 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
         nonlocal r
         _safe_text(ws.cell(r, 1), label)
         c = ws.cell(r, 2)
-        if isinstance(value, str) and not value.startswith("=SUM"):
+        if isinstance(value, str) and not value.startswith(("=SUM", "=budget")):
             _safe_text(c, value)
         else:
             c.value = value
@@ -738,6 +883,12 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
     line("Check: total of the Allocations sheet", f"=SUM(Allocations!{m}{FIRST}:{m}{last})", money,
          note=(f"excludes {n_hidden} suppressed school(s)" if n_hidden else "recalculated from the formulas"))
     cache[(ws.title, f"B{r - 1}")] = _num(visible_total)
+    if s.mode == "budget_neutral" and not n_hidden:
+        check = r - 1
+        managed = "".join(f"-{fx.defined_name('managed', item)}" for item, _ in s.theory.managed_foundation)
+        line("Check: budget less central costs less the total", f"=budget{managed}-B{check}", money,
+             note="0 as exported; editing a weight moves the total but does not re-solve the base")
+        cache[(ws.title, f"B{r - 1}")] = _num(round(float(allocation.pot) - allocation.total, 2))
     line("Hold-harmless cost", allocation.hold_harmless_cost, money,
          note=f"{summ['schools_at_floor']} schools lifted to their floor"
          + (" in year 1" if summ["phase_in_years"] > 1 else ""))
@@ -781,7 +932,11 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
         "over the Counts sheet and the named parameters on the Weights sheet.",
         "Rounding to the pot: each allocation is ROUND(within limits) plus a small value column "
         "(rounding_adjustment, usually -1, 0 or +1 dollar) so that schools add up to the pot exactly.",
-        "Figures here (above) are the engine's values at export; the check line is recalculated.",
+        "Figures here (above) are the engine's values at export; the check lines are recalculated.",
+        "Base amount = base per weighted pupil x grade-weighted pupils, rounded, plus a grey rounding column; "
+        "Formula amount = the formula rounded (plus the rounding to the pot for a school on its formula). "
+        "Floors round up and caps round down after a 0.000001 allowance for binary arithmetic (see the notes "
+        "on the Allocations headings). The Provenance sheet lists the input files with their SHA-256.",
         "No student-level rows are included: the Counts sheet holds school-level pupil counts only.",
     ]
     if s.mode == "budget_neutral":
@@ -794,7 +949,7 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
         _safe_text(ws.cell(r, 1), text)
         ws.cell(r, 1).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
-        ws.row_dimensions[r].height = 30
+        ws.row_dimensions[r].height = 14 * (len(text) // 100 + 1) + 2  # ~100 characters a line
         r += 1
     ws.column_dimensions["A"].width = 48
     ws.column_dimensions["B"].width = 22
@@ -909,14 +1064,43 @@ def _theory_sheets(wb, allocation: Allocation, district: District, hidden: np.nd
 # Entry points
 # ---------------------------------------------------------------------------------------------------
 
+def _head_text(text: str, limit: int = 110) -> str:
+    """Text for a header or footer: '&' doubled (it starts a code there), shortened to `limit`."""
+    text = text if len(text) <= limit else text[:limit - 1] + "…"
+    return text.replace("&", "&&")
+
+
+def _running_heads(wb, district: str, scenario: str, when: dt.datetime) -> None:
+    """Every sheet's printed header names the district and the scenario (left) and the export date
+    and tool version (right); the footer names the sheet and the page."""
+    from ..version import tool_version
+
+    right = _head_text(f"Exported {when.date().isoformat()}  |  {tool_version()}", 60)
+    left = _head_text(f"{district}  |  {scenario}")
+    for ws in wb.worksheets:
+        ws.oddHeader.left.text, ws.oddHeader.left.size = left, 8
+        ws.oddHeader.right.text, ws.oddHeader.right.size = right, 8
+        if ws.oddHeader.center.text:
+            ws.oddHeader.center.size = 8
+        ws.oddFooter.center.text, ws.oddFooter.center.size = "&A  page &P of &N", 8
+
+
+def relative_dir(folder: str | Path) -> str:
+    """`folder` as a path relative to the working directory (never an absolute path: a workbook
+    travels); '.' when it has no relative form (another drive)."""
+    try:
+        return Path(os.path.relpath(Path(folder).resolve(), Path.cwd())).as_posix()
+    except ValueError:
+        return "."
+
+
 def _store_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> None:
     """Hidden sheet `_sbb`: what readback needs (the scenario as TOML, where its files were, the
     exported value of every parameter so only edited cells become changes)."""
     s = allocation.scenario
     ws = wb.create_sheet("_sbb")
-    base_dir = Path(s.base_dir).resolve()
-    items = [("format", FORMAT_VERSION), ("scenario_toml", scenario_to_toml(s)), ("base_dir", str(base_dir)),
-             ("scenario_file", s.file)]
+    items = [("format", FORMAT_VERSION), ("scenario_toml", scenario_to_toml(s)), ("base_dir", relative_dir(s.base_dir)),
+             ("scenario_file", Path(s.file).name if s.file else "")]
     items += [(f"exported:{row['key']}", row["value"]) for row in rows]
     items += [(f"exported:band:{b}", "|".join("" if v is None else repr(float(v)) for v in vals))
               for b, *vals in band_rows(allocation)]
@@ -930,8 +1114,14 @@ def _store_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> None
 
 
 def build_workbook(allocation: Allocation, district: District, *, compare_to: Allocation | None = None,
-                   suppress_below: int | None = None) -> Workbook:
-    """The workbook for `allocation` of `district` (see the module docstring)."""
+                   suppress_below: int | None = None, district_name: str | None = None,
+                   sources: dict[str, Any] | None = None, exported: dt.datetime | None = None) -> Workbook:
+    """The workbook for `allocation` of `district` (see the module docstring).
+
+    `district_name` is printed in every sheet's header (default: the district's file name);
+    `sources` maps a role ('schools', 'roster', 'counts') to the input file (a path, or a (name,
+    bytes) upload) whose name and SHA-256 the Provenance sheet lists; `exported` is the export time
+    (default: now, UTC)."""
     s = allocation.scenario
     counts_district = district
     if s.theory.enrollment_change is not None:
@@ -957,7 +1147,7 @@ def build_workbook(allocation: Allocation, district: District, *, compare_to: Al
     wb.calculation.fullCalcOnLoad = True
     rows = parameter_rows(allocation)
     count_letters = _counts_sheet(wb, counts_district, count_cols, bands, hidden, suppress_below,
-                                  s.theory.enrollment_change is not None, cache)
+                                  s.theory.enrollment_change is not None, cache, fx.count_labels(s.weights))
     alloc_letters = _allocations_sheet(wb, allocation, count_letters, hidden, suppress_below, work, cache)
     visible = float(t["allocation"].to_numpy(dtype=float)[~hidden].sum())
     _summary_sheet(wb, allocation, counts_district, alloc_letters, int(hidden.sum()), suppress_below, visible, cache)
@@ -965,6 +1155,12 @@ def build_workbook(allocation: Allocation, district: District, *, compare_to: Al
     _weights_sheet(wb, allocation, rows)
     wb.move_sheet("Counts", offset=len(wb.sheetnames))
     _theory_sheets(wb, allocation, district, hidden, suppress_below)
+    when = exported or dt.datetime.now(dt.timezone.utc)
+    name = district_name or district.name
+    from .provenance import provenance_sheet
+
+    provenance_sheet(wb, allocation, name, sources or {}, when)
+    _running_heads(wb, name, s.title, when)
     _store_sheet(wb, allocation, rows)
     wb._sbb_cached_values = cache  # written into the file by `write_workbook`
     return wb
@@ -1002,9 +1198,11 @@ def with_cached_values(data: bytes, titles: list[str], cache: dict[tuple[str, st
 
 
 def write_workbook(allocation: Allocation, district: District, path_or_buffer, *,
-                   compare_to: Allocation | None = None, suppress_below: int | None = None) -> None:
-    """Write the allocation workbook to a path or a binary file object."""
-    wb = build_workbook(allocation, district, compare_to=compare_to, suppress_below=suppress_below)
+                   compare_to: Allocation | None = None, suppress_below: int | None = None,
+                   **about: Any) -> None:
+    """Write the allocation workbook to a path or a binary file object (`about`: district_name,
+    sources, exported, as `build_workbook` takes them)."""
+    wb = build_workbook(allocation, district, compare_to=compare_to, suppress_below=suppress_below, **about)
     buf = io.BytesIO()
     wb.save(buf)
     data = with_cached_values(buf.getvalue(), [ws.title for ws in wb.worksheets], wb._sbb_cached_values)
@@ -1015,8 +1213,8 @@ def write_workbook(allocation: Allocation, district: District, path_or_buffer, *
 
 
 def workbook_bytes(allocation: Allocation, district: District, *, compare_to: Allocation | None = None,
-                   suppress_below: int | None = None) -> bytes:
+                   suppress_below: int | None = None, **about: Any) -> bytes:
     """The allocation workbook as .xlsx bytes (for a download button)."""
     buf = io.BytesIO()
-    write_workbook(allocation, district, buf, compare_to=compare_to, suppress_below=suppress_below)
+    write_workbook(allocation, district, buf, compare_to=compare_to, suppress_below=suppress_below, **about)
     return buf.getvalue()

@@ -231,9 +231,21 @@ def scenario_from_settings(start: Scenario, settings: dict[str, Any], title: str
     theory = replace(theory, managed_foundation=managed, band_supplement=band,
                      phase_in_years=years if years > 1 else None)
     budget_neutral = settings["mode"] == "budget_neutral"
+    budget = float(settings["budget"]) if budget_neutral and settings["budget_custom"] else None
+    limits = (float(settings["max_loss_pct"]) if settings["floor_on"] else None,
+              float(settings["max_gain_pct"]) if settings["cap_on"] else None)
+    same = (dict(overrides) == dict(start.overrides) and settings["mode"] == start.mode and budget == start.budget
+            and settings["rounding"] == start.rounding and limits == (start.max_loss_pct, start.max_gain_pct)
+            and theory == start.theory)
+    # an edited scenario (settings changed, and a new title given for it) no longer is what its note
+    # says: say what it started from instead
+    unedited = same or not title or title == start.title
+    description = start.description if unedited else (
+        f'Edited in the app from "{start.title}"; the changes from the weight table are listed with it.')
     return replace(
         start,
         title=title or start.title,
+        description=description,
         weights=weights,
         overrides=tuple(overrides.items()),
         mode=settings["mode"],

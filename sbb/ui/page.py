@@ -26,6 +26,7 @@ from ..problems import InputError
 from ..report import allocation_csv, dollars
 from ..scenario import Scenario, scenario_to_toml
 from . import charts, design, theory
+from .documents import district_name, document_buttons
 from .controls import (GROUPS, changes, controls_for, reference_settings, render_control, scenario_from_settings,
                        settings_from_scenario, sync_widgets, visible)
 from .presentation import Headline, equity_data, headline, money_columns, poor_pupils, school_table, signed
@@ -342,7 +343,10 @@ def schools_tab(allocation: Allocation, district: District) -> None:
                         width="stretch", icon=":material/download:")
     workbook = _workbook_function()
     if workbook is not None:
-        right.download_button("Excel workbook", data=lambda: workbook(allocation, district),
+        source = st.session_state.get("source")
+        about = {"district_name": district_name(st.session_state),
+                 "sources": {k: getattr(source, k, None) for k in ("schools", "roster", "counts")}}
+        right.download_button("Excel workbook", data=lambda: workbook(allocation, district, **about),
                               file_name=_slug(allocation.scenario.title) + ".xlsx",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               on_click="ignore", width="stretch", icon=":material/table:")
@@ -351,6 +355,7 @@ def schools_tab(allocation: Allocation, district: District) -> None:
                  column_config=money_config(table, allocation.scenario.rounding == "cents"))
     st.caption(f"{len(table):,} of {len(allocation.table):,} schools. Click a column heading to sort. "
                "Hold-harmless added is what the floor adds; gains cap removed is what the cap takes back.")
+    document_buttons(allocation, district)  # PDFs: every school's statement, the board handout
 
 
 def _workbook_function():
@@ -433,6 +438,7 @@ def explain_tab(allocation: Allocation, district: District) -> None:
     st.table(show.rename(columns={"part": "Part", "dollars": "Dollars", "detail": "How"}).set_index("Part"))
     st.caption("The parts add up exactly to the change. Weight changes are priced at the baseline's base per "
                "weighted pupil; the base line prices this year's weighted pupils at the change in the base.")
+    document_buttons(allocation, district, school)  # this school's statement as a PDF
 
 
 @st.fragment
