@@ -1,5 +1,6 @@
 """Command line: `python -m sbb allocate --schools S --roster R --scenario F [--out FILE]`; also
-`statements` and `handout` (PDFs for principals and boards) and `scenario --from-xlsx`.
+`statements` and `handout` (PDFs for principals and boards), `scenario --from-xlsx`, and `solve-for`,
+`sweep` and `optimise` for designing a formula (registered from `sbb/design/cli.py`).
 
 Prints a short summary and writes the allocation (CSV, or an Excel workbook for .xlsx). Exit 0 on
 success; exit 2 with every problem on stderr when the input is bad, never a traceback.
