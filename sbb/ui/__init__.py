@@ -5,8 +5,11 @@
 - `charts`: Altair chart specs from tables (no Streamlit);
 - `state`: data sources, the in-memory district cache, upload handling, command-line arguments;
 - `theory`: the theory-of-action tab;
-- `page`: the page itself (sidebar, working view, presentation view).
+- `page`: the page itself (sidebar, working view, presentation view);
+- `address`: the scenario's settings (and saved versions) <-> the page's query parameters, checked whole;
+- `history`: undo and redo of the settings; `versions`: named versions (name and note checks, TOML);
+- `workspace`: the page's hooks for those three, per session (Streamlit).
 
-Everything except `page`, `theory.render`, `controls.render_control` / `sync_widgets` and the cache in
+Everything except `page`, `workspace`, `theory.render`, `controls.render_control` / `sync_widgets` and the cache in
 `state` is a plain function of its inputs, tested without Streamlit.
 """

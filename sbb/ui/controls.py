@@ -29,6 +29,12 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("theory", "Central costs, support by band, phase-in"),
 )
 MODES = {"budget_neutral": "Share a fixed budget", "fixed_base": "Set the base"}
+# What each kind of control accepts, in widget units (shares in percent; None: no limit): the bounds of
+# the number boxes `render_control` draws, and what the page's address is checked against (`address`).
+RANGES: dict[str, tuple[Any, Any]] = {
+    "weight": (0.0, 20.0), "money": (0.0, None), "base": (0.0, None), "pct": (0.0, 100.0),
+    "share": (0.0, 100.0), "pupils": (0, None), "years": (1, 10),
+}
 ROUNDING = {"dollars": "Whole dollars", "cents": "Cents"}
 
 

@@ -31,6 +31,7 @@ from .controls import (GROUPS, changes, controls_for, reference_settings, render
                        settings_from_scenario, sync_widgets, visible)
 from .presentation import Headline, equity_data, headline, money_columns, poor_pupils, school_table, signed
 from .state import accept_upload, district_for, init_session, read_scenario_upload
+from . import workspace
 
 GROUP_NAMES = {"funding": "Budget", "grades": "Grades", "needs": "Needs", "amounts": "School amounts",
                "limits": "Limits", "theory": "Central costs, phase-in"}
@@ -67,8 +68,9 @@ def main(argv: list[str] | None = None) -> None:
     district = current_district(state, state["start"])
     if district is None:
         return
-    start: Scenario = state["start"]
     prior_total = float(np.nansum(district.prior))
+    workspace.open_address(state, prior_total)  # a session's first run: the address's scenario and settings
+    start: Scenario = state["start"]
     memo = state.get("_start_settings")
     if memo is None or memo[0] is not start or memo[1] != prior_total:
         memo = (start, prior_total, settings_from_scenario(start, prior_total), reference_settings(start, prior_total))
@@ -78,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     reference = memo[3]
     present = sidebar(state, start, reference, prior_total)
     settings = state["settings"]
+    workspace.show_address_message(state)
     edited = settings != memo[2]
     title = f"{start.title} (edited)" if edited else start.title
     try:
@@ -89,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
         st.dataframe(err.table(), hide_index=True, width="stretch")
         return
     save_box(scenario)
+    workspace.versions_panel(state, district)
     show_upload_errors(state)
     if present:
         presentation_view(allocation, district)
@@ -148,6 +152,7 @@ def _reset() -> None:
     state = st.session_state
     state["settings"] = settings_from_scenario(state["start"], state.get("prior_total"))
     sync_widgets(state, state["start"], state["settings"])
+    state["_edit_label"] = "Reset"
 
 
 def _scenario_upload() -> None:
@@ -184,6 +189,7 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
                 help="Put every control back to the picked scenario's values.")
     right.button("Baseline", width="stretch", help="Pick the baseline scenario.", on_click=_go_to_baseline,
                  disabled=state["pick"] == "baseline.toml" or "baseline.toml" not in scenarios)
+    history_box = sb.container()  # undo and redo: filled once this run's edit is recorded
     diff_box = sb.container()  # filled after the controls, so it lists this run's values
     # one group of controls at a time: fewer widgets on the page keeps every change quick to draw
     if state.get("group") not in GROUP_NAMES:
@@ -193,6 +199,8 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
     with sb.container(border=True):
         st.markdown(f"**{dict(GROUPS)[group]}**")
         render_group(group, start, settings, reference, state)
+    workspace.after_edit(state, start, state["_start_settings"][2])  # undo history and the address
+    workspace.history_panel(state, history_box)
     diff = changes(start, settings, reference)
     if diff:
         with diff_box.expander(f"{len(diff)} change{'s' if len(diff) != 1 else ''} from the baseline"):
@@ -445,9 +453,10 @@ def explain_tab(allocation: Allocation, district: District) -> None:
 def compare_tab(allocation: Allocation, district: District) -> None:
     """Two or three scenarios side by side on the same district: totals, equity, per-school changes."""
     state = st.session_state
-    scenarios: dict[str, Scenario] = state["scenarios"]
+    scenarios: dict[str, Scenario] = {**workspace.compare_pool(state), **state["scenarios"]}  # versions first
     options = [CURRENT, *scenarios]
     default = [CURRENT] + [n for n in ("ell_050_hold_harmless.toml", "poverty_030.toml") if n in scenarios][:1]
+    default = workspace.compare_default(state, default)  # the latest versions, once there are two
     picked = st.multiselect("Scenarios to compare (up to three)", options, default=default, max_selections=3,
                             key="compare", format_func=lambda n: n if n == CURRENT else scenarios[n].title)
     if not picked:
@@ -466,6 +475,7 @@ def compare_tab(allocation: Allocation, district: District) -> None:
             st.warning(f"{scenarios[name].title} cannot be allocated on this district: {err.message()}")
     if not results:
         return
+    workspace.version_notes(state, picked)
     st.markdown("**Totals**")
     st.dataframe(compare_totals(results, district), width="stretch")
     poor = poor_pupils(district, allocation.scenario)
