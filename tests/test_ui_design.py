@@ -127,3 +127,17 @@ def test_the_map_stays_after_a_cell_is_applied(app):
     app.number_input(key="ctl:needs.ell.weight").set_value(0.6).run()  # as a click on a cell would
     assert not app.exception
     assert not any("settings have changed" in i.value for i in app.info)
+
+
+def test_applying_an_answer_is_one_undoable_edit(app, district):
+    app.selectbox(key="design_solve_key").set_value("needs.ell.weight")
+    app.button(key="design_solve_go").click().run()
+    app.button(key="design_solve_apply").click().run()
+    assert not app.exception
+    changed = app.session_state["settings"]["needs.ell.weight"]
+    assert changed != 0.4
+    undo = [b for b in app.sidebar.button if b.label.startswith("Undo")]
+    assert undo, [b.label for b in app.sidebar.button]
+    undo[0].click().run()
+    assert not app.exception
+    assert app.session_state["settings"]["needs.ell.weight"] == 0.4

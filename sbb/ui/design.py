@@ -95,6 +95,7 @@ def apply_values(scenario: Scenario, values: dict[str, float], prior_total: floa
     state["settings"] = settings_from_scenario(changed, prior_total)
     sync_widgets(state, state["start"], state["settings"])
     state["design_applied"] = values_text(values)
+    state["_edit_label"] = f"Design: {values_text(values)}"  # the undo history's words for this edit
 
 
 def _around(p, now: float | None) -> tuple[float, float]:
