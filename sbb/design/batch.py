@@ -17,8 +17,8 @@ for a block of points at once:
   `sbb.equity` (`vertical_metrics`, `equity_metrics`); the quarters of pupils depend only on pupils
   and poverty, so each quarter's mean is one fixed row of weights times the dollars per pupil.
 
-Points the batch cannot take (an enrollment change, a phase-in, fixed-base mode) go one by one
-through the ordinary route. Tests check the batch against `allocate()` point by point.
+Points the batch cannot take (fixed-base mode, a phase-in, anything but a plain formula line:
+`target.plain_formula`) go one by one through the ordinary route. Tests check the batch against `allocate()` point by point.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from ..problems import InputError, Problem
 from ..rounding import _EPS, whole_unit_bounds
 from ..scenario import Scenario
 from ..theory import band_supplement_amount
-from .target import Evaluator, Outcome
+from .target import Evaluator, Outcome, plain_formula
 
 BLOCK = 192  # points per block: keeps the schools x points arrays small (1,600 x 192 doubles = 2.5 MB)
 
 
 def batchable(s: Scenario) -> bool:
-    """Whether a scenario can go through the batch: budget-neutral, one year, no enrollment change."""
-    return s.mode == "budget_neutral" and s.theory.enrollment_change is None and (s.theory.phase_in_years or 1) == 1
+    """Whether a scenario can go through the batch: budget-neutral, one year, a plain formula line."""
+    return s.mode == "budget_neutral" and (s.theory.phase_in_years or 1) == 1 and plain_formula(s)
 
 
 def outcomes(ev: Evaluator, scenarios: list[Scenario]) -> list[Outcome | InputError]:

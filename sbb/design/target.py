@@ -190,10 +190,24 @@ def poverty_counts(district: District, scenario: Scenario) -> np.ndarray | None:
     return poor_pupils(district, scenario)
 
 
+def plain_formula(s: Scenario) -> bool:
+    """Whether the scenario's formula line is built from the counts alone, as the fast routes here
+    build it: no enrollment change, and none of the real-formula inputs read from the schools file
+    or rounded by statute (a multiplier, extra amounts, hold-harmless for some schools only, a
+    transition step, one enrollment column, statutory rounding). Read with getattr: tables and
+    scenarios without those keys are plain."""
+    w = s.weights
+    rounding = getattr(w, "rounding", None)
+    return (s.theory.enrollment_change is None and getattr(s, "applies_to", None) is None
+            and getattr(s, "transition", None) is None and not getattr(w, "multiplier", None)
+            and not getattr(w, "extra_amounts", ()) and not getattr(w, "grade_all", False)
+            and (rounding is None or rounding == type(rounding)()))
+
+
 class Evaluator:
     """Outcomes of many scenarios that differ only in numbers, on one district.
 
-    Scenarios without an enrollment change go through `allocation_units`, the numeric core that
+    Plain scenarios (`plain_formula`) go through `allocation_units`, the numeric core that
     `allocate()` itself runs (counts matrix, exact budget-neutral solve, rounding), skipping the
     per-school table; the first one is checked against a full `allocate()` and, should the two ever
     differ, every later scenario takes the full route. An impossible budget raises `InputError`.
@@ -207,7 +221,7 @@ class Evaluator:
         self._matrices: dict[tuple[str, ...], np.ndarray] = {}
         self._memo: dict = {}  # parts kept between scenarios (bands, batch pieces)
         self.batched = 0  # scenarios solved by `sbb.design.batch` (the rest went one by one)
-        self.core = scenario.theory.enrollment_change is None
+        self.core = plain_formula(scenario)
         self._checked = False
 
     def _full(self, scenario: Scenario) -> Outcome:
@@ -215,7 +229,7 @@ class Evaluator:
 
     def outcome(self, scenario: Scenario) -> Outcome:
         """The outcome of `scenario` (same numbers as `allocate(district, scenario)`)."""
-        if not self.core:
+        if not self.core or not plain_formula(scenario):
             return self._full(scenario)
         columns = tuple(count_columns(scenario.weights))
         matrix = self._matrices.get(columns)
