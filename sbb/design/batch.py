@@ -256,16 +256,20 @@ def round_to_totals(exact: np.ndarray, lo: np.ndarray, hi: np.ndarray, totals: n
 def ginis(values: np.ndarray, pupils: np.ndarray) -> np.ndarray:
     """Row by row, `equity_metrics`' Gini of per-pupil dollars weighted by pupils (schools without
     pupils left out): the gaps between sorted values, each times the pupils below and above it, over
-    W^2 x the mean (equal values add nothing, so their order does not matter)."""
+    W^2 x the mean (equal values add nothing, so their order does not matter). NaN where
+    `equity_metrics` refuses the row (a school with pupils and no dollars)."""
     keep = pupils > 0
     x, w = values[:, keep], pupils[keep]
+    refused = ~(x > 0).all(axis=1)  # equity_metrics refuses a school with pupils and no dollars
     order = np.argsort(x, axis=1)
     xs, ws = np.take_along_axis(x, order, axis=1), w[order]
     cw = np.cumsum(ws, axis=1)
     W = cw[:, -1]
     mu = np.clip((ws * xs).sum(axis=1) / W, xs[:, 0], xs[:, -1])
     below = cw[:, :-1]
-    return (np.diff(xs, axis=1) * below * (W[:, None] - below)).sum(axis=1) / (W * W * mu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gini = (np.diff(xs, axis=1) * below * (W[:, None] - below)).sum(axis=1) / (W * W * mu)
+    return np.where(refused, np.nan, gini)
 
 
 def quartile_matrix(pupils: np.ndarray, poor: np.ndarray) -> np.ndarray:

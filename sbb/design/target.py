@@ -61,9 +61,13 @@ class Outcome:
             return np.where(self.pupils > 0, self.units / self.scale / np.where(self.pupils > 0, self.pupils, 1), np.nan)
 
     def equity(self) -> dict[str, float]:
-        """`equity_metrics` on dollars per pupil, weighted by pupils."""
+        """`equity_metrics` on dollars per pupil, weighted by pupils; every measure NaN where it
+        refuses the data (a school with pupils and no dollars: its logarithms are undefined)."""
         if "equity" not in self._memo:
-            self._memo["equity"] = equity_metrics(self.per_pupil(), self.pupils)
+            try:
+                self._memo["equity"] = equity_metrics(self.per_pupil(), self.pupils)
+            except ValueError:
+                self._memo["equity"] = _nan_measures(equity_metrics([1.0], [1.0]))
         return self._memo["equity"]
 
     def measure(self, kind: str, key: str) -> float:
@@ -76,12 +80,19 @@ class Outcome:
     def vertical(self) -> dict[str, float]:
         """`vertical_metrics` on dollars per pupil (NaN for every measure without poor-pupil counts)."""
         if "vertical" not in self._memo:
+            nan = _nan_measures(vertical_metrics([1.0], [1.0], [0.0]))
             if self.poor is None:
-                self._memo["vertical"] = {k: float("nan") for k in
-                                          ("quartile_ratio", "poor_ratio", "poor_gap", "poverty_slope_per_10pts")}
+                self._memo["vertical"] = nan
             else:
-                self._memo["vertical"] = vertical_metrics(self.per_pupil(), self.pupils, self.poor)
+                try:
+                    self._memo["vertical"] = vertical_metrics(self.per_pupil(), self.pupils, self.poor)
+                except ValueError:
+                    self._memo["vertical"] = nan
         return self._memo["vertical"]
+
+
+def _nan_measures(example: dict[str, float]) -> dict[str, float]:
+    return {k: float("nan") for k in example}
 
 
 def _losses(o: Outcome) -> tuple[np.ndarray, np.ndarray]:
