@@ -24,7 +24,7 @@ from ..explain import explain_all, explain_change
 from ..problems import InputError
 from ..report import allocation_csv, dollars
 from ..scenario import Scenario, scenario_to_toml
-from . import charts, theory
+from . import charts, design, theory
 from .documents import district_name, document_buttons
 from .controls import (GROUPS, changes, controls_for, reference_settings, render_control, scenario_from_settings,
                        settings_from_scenario, sync_widgets, visible)
@@ -38,7 +38,7 @@ from . import workspace
 
 GROUP_NAMES = {"funding": "Budget", "grades": "Grades", "needs": "Needs", "amounts": "School amounts",
                "limits": "Limits", "theory": "Central costs, phase-in"}
-TABS = ("Schools", "Charts", "Equity", "Why did it change?", "Compare scenarios", "Theory of action")
+TABS = ("Schools", "Charts", "Equity", "Why did it change?", "Compare scenarios", "Theory of action", "Design")
 CURRENT = "Current settings"
 
 
@@ -335,7 +335,7 @@ def working_view(state: Any, allocation: Allocation, district: District, start: 
                f"data: {state['source'].describe()} · this scenario {mode}{year}.")
     metrics(h)
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
-    renderers = (schools_tab, charts_tab, equity_tab, explain_tab, compare_tab, theory.render)
+    renderers = (schools_tab, charts_tab, equity_tab, explain_tab, compare_tab, theory.render, design.render)
     for i, (tab, render) in enumerate(zip(tabs, renderers)):
         with tab:  # only the open tab is computed (the first one also before any tab state exists)
             if tab.open or (i == 0 and tab.open is None):
