@@ -29,6 +29,7 @@ from ..allocate import Allocation, allocate, allocation_units, school_bands
 from ..counts import count_columns
 from ..district import District
 from ..equity import equity_metrics, vertical_metrics
+from ..figures import poor_pupils
 from ..problems import InputError, Problem
 from ..scenario import Scenario
 
@@ -196,8 +197,6 @@ def outcome_of(allocation: Allocation, poor: np.ndarray | None) -> Outcome:
 
 def poverty_counts(district: District, scenario: Scenario) -> np.ndarray | None:
     """Poor pupils per school, as the app's headline counts them (the figure's one definition)."""
-    from ..ui.presentation import poor_pupils
-
     return poor_pupils(district, scenario)
 
 

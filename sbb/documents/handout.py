@@ -1,6 +1,6 @@
 """The board handout: two printed pages for a board packet.
 
-Page 1: the scenario's name and note, the headline numbers (`sbb.ui.presentation.headline`, the
+Page 1: the scenario's name and note, the headline numbers (`sbb.figures.board_figures`, the
 same figures the app shows), every school's change with the biggest movers named, and dollars per
 pupil by poverty quarter. Page 2: what the scenario changes from the weight table
 (`sbb.changes.scenario_changes`), the scenario against its baseline (the weight table as adopted,
@@ -20,8 +20,8 @@ from ..district import District
 from ..explain import baseline_scenario
 from ..problems import InputError
 from ..report import dollars
-from ..figures import figure_text
-from ..ui.presentation import equity_data, headline, signed
+from ..figures import board_figures, figure_text, signed
+from ..ui.presentation import equity_data
 from . import charts
 from . import page as pg
 
@@ -29,8 +29,8 @@ TITLE = "Board handout"
 
 
 def headline_items(allocation: Allocation, district: District) -> list[tuple[str, str]]:
-    """The handout's headline numbers as (label, text), from `headline` (one definition with the app)."""
-    h = headline(allocation, district)
+    """The handout's headline numbers as (label, text), from `sbb.figures.board_figures` (as the app)."""
+    h = board_figures(allocation, district)
     cents = allocation.scenario.rounding == "cents"
     change = h.total - h.prior_total
     items = [("Total to schools", dollars(h.total, cents)),
