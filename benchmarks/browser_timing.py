@@ -134,6 +134,9 @@ def main() -> None:
             if args.present:
                 page.get_by_text("Presentation mode").click()
                 page.wait_for_selector(".sbb-card", timeout=60_000)
+                # presentation mode folds the sidebar away; the presenter opens it to change a weight
+                page.wait_for_timeout(500)
+                page.locator('[data-testid="stExpandSidebarButton"]').click()
             page.wait_for_timeout(1500)
             first_id = str(district.schools["school_id"].iloc[0])
             page.evaluate(OBSERVER, [first_id])

@@ -1,5 +1,6 @@
 """Command line: `python -m sbb allocate --schools S --roster R --scenario F [--out FILE]`; also
-`statements` and `handout` (PDFs for principals and boards) and `scenario --from-xlsx`.
+`statements` and `handout` (PDFs for principals and boards), `scenario --from-xlsx`, and `solve-for`,
+`sweep` and `optimise` for designing a formula (registered from `sbb/design/cli.py`).
 
 Prints a short summary and writes the allocation (CSV, or an Excel workbook for .xlsx). Exit 0 on
 success; exit 2 with every problem on stderr when the input is bad, never a traceback.
@@ -55,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                         description=SCENARIO_HELP, epilog=SCENARIO_EPILOG, formatter_class=raw)
     sc.add_argument("--from-xlsx", required=True, help="a workbook written by `allocate --out FILE.xlsx`")
     sc.add_argument("--out", required=True, help="scenario TOML file to write (its folder must exist)")
+    from .design.cli import add_commands  # solve-for, sweep, optimise: designing a formula
+
+    add_commands(sub)
     return p
 
 
@@ -75,7 +79,7 @@ def run_allocate(args: argparse.Namespace) -> int:
     district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts,
                              applies_to=scenario.applies_to)
     result = allocate(district, scenario)
-    print("\n".join(summary_lines(result)))
+    print("\n".join(summary_lines(result, district)))
     if out is not None:
         try:
             if out.suffix.lower() == ".xlsx":
@@ -141,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"allocate": run_allocate, "scenario": run_scenario, "statements": run_document,
-                "handout": run_document}[args.command](args)
+                "handout": run_document}.get(args.command, getattr(args, "run", None))(args)
     except InputError as err:
         if len(err.problems) == 1:  # one problem, one line
             print(f"error: {err.problems[0]}", file=sys.stderr)

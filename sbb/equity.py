@@ -546,6 +546,9 @@ def equity_report(
     ...}); `enrollment` and `poor` are per-school counts; `weighted_enrollment` is one array or a
     dict with the same keys as `allocations`. Each allocation is turned into dollars per pupil
     (weights = enrollment) and dollars per weighted pupil (weights = weighted enrollment).
+    `enrollment` and `poor` may also be dicts with the same keys, when the allocations cover different
+    schools (a school with zero pupils in one allocation is left out of it, e.g. a new school from
+    last year's).
 
     One row per (basis, measure): basis "per pupil" has every `equity_metrics` and
     `vertical_metrics` measure, basis "per weighted pupil" the horizontal ones only. Columns:
@@ -568,6 +571,16 @@ def equity_report(
         weighted = {k: weighted_enrollment[k] for k in names}
     else:
         weighted = {k: weighted_enrollment for k in names}
+    if isinstance(enrollment, Mapping):
+        if set(enrollment) != set(names):
+            raise ValueError(
+                "enrollment keys must match allocations keys: "
+                f"{sorted(map(str, enrollment))} vs {sorted(map(str, names))}"
+            )
+        pupils_of = {k: enrollment[k] for k in names}
+    else:
+        pupils_of = {k: enrollment for k in names}
+    poor_of = {k: poor[k] for k in names} if isinstance(poor, Mapping) else {k: poor for k in names}
     first, last = names[0], names[-1]
     change_cols = [f"{n} change vs {first}" for n in names[1:]]
     reserved = {"basis", "measure", "label", "better_when", "reading", *change_cols}
@@ -580,10 +593,11 @@ def equity_report(
         "per weighted pupil": [],
     }
     for name in names:
-        pp = _per_pupil(allocations[name], enrollment)
+        pupils = pupils_of[name]
+        pp = _per_pupil(allocations[name], pupils)
         pw = _per_pupil(allocations[name], weighted[name])
-        per_pupil = equity_metrics(pp, enrollment, atkinson_epsilon=atkinson_epsilon)
-        per_pupil.update(vertical_metrics(pp, enrollment, poor))
+        per_pupil = equity_metrics(pp, pupils, atkinson_epsilon=atkinson_epsilon)
+        per_pupil.update(vertical_metrics(pp, pupils, poor_of[name]))
         results["per pupil"].append((name, per_pupil))
         results["per weighted pupil"].append(
             (name, equity_metrics(pw, weighted[name], atkinson_epsilon=atkinson_epsilon))

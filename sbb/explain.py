@@ -6,7 +6,11 @@ solved base that shares the same budget; in fixed-base mode the weight table's b
 baseline cannot be solved (the budget is below its fixed amounts), b0 is the weight table's base.
 For school i with prior-year allocation P, scenario weighted pupils W1 and base b1:
 
-    "Enrollment and need mix vs last year" = F0 - P        F0 = b0 x W0 + fixed amounts (baseline)
+    "Last year's allocation differed from this formula"
+                                           = F0 - P        F0 = b0 x W0 + fixed amounts (baseline)
+    (with an enrollment change, split in two: "... differed from this formula" = F0c - P on the
+     pupils as loaded, and "Enrollment moves" = F0 - F0c, the baseline on the projected pupils less
+     the baseline on the pupils as loaded, each baseline solved on its own pupils)
     one part per changed weight            = b0 x (new weight - old weight) x pupils it applies to
     "Concentration weight"                 = b0 x (concentration pupils now - before)  (by difference)
     "Foundation amount", "Small-school supplement", other fixed amounts: new - old (by difference)
@@ -38,7 +42,8 @@ from .scenario import Scenario
 from .spelling import GRADES
 from .weights import WeightTable
 
-ENROLLMENT_PART = "Enrollment and need mix vs last year"
+PRIOR_PART = "Last year's allocation differed from this formula"
+ENROLLMENT_PART = "Enrollment moves"
 BASE_PART = "Base per weighted pupil"
 FLOOR_PART = "Hold-harmless floor"
 CAP_PART = "Gains cap"
@@ -182,9 +187,13 @@ def explain_all(district: District, scenario: Scenario, allocation: Allocation) 
     t = allocation.table
     reference = _baseline_allocation(district, scenario)
     t0 = reference.table
-    if scenario.theory.enrollment_change is not None:
+    moved = scenario.theory.enrollment_change is not None
+    if moved:
         from .enrollment import project
 
+        # the baseline on the pupils as loaded: what this formula gives before anyone moves
+        loaded = _baseline_allocation(district, replace(scenario, theory=replace(scenario.theory,
+                                                                                  enrollment_change=None)))
         district = project(district, scenario)
     prior = district.prior
     w0, w1 = scenario.baseline, scenario.weights
@@ -198,12 +207,22 @@ def explain_all(district: District, scenario: Scenario, allocation: Allocation) 
 
     parts: dict[str, np.ndarray] = {}
     details: dict[str, list[str]] = {}
-    # Enrollment and need mix: the baseline formula this year against what the school had last year.
+    # Last year's allocation against this formula (the baseline weights on these pupils), then, with
+    # an enrollment change, what the moves add.
     prior_units = np.where(new, np.nan, np.nan_to_num(prior) * unit)
-    parts[ENROLLMENT_PART] = f0 - prior_units
-    details[ENROLLMENT_PART] = [
-        f"This year's pupils under the unchanged weights at the baseline base (${b0:,.2f}) give "
-        f"${x / unit:,.0f}; last year's allocation was ${p:,.0f}." for x, p in zip(f0, prior)]
+    start = money("formula_amount", loaded.table) if moved else f0
+    b_start = loaded.base_per_weighted_pupil if moved else b0
+    parts[PRIOR_PART] = start - prior_units
+    details[PRIOR_PART] = [
+        f"The unchanged weights at the baseline base (${b_start:,.2f}) give ${x / unit:,.0f} for "
+        f"{'the pupils as loaded' if moved else 'these pupils'}; last year's allocation was ${p:,.0f}, "
+        f"{'the same' if x == p * unit else 'a difference of ' + _money_text((x - p * unit) / unit)}."
+        for x, p in zip(start, np.nan_to_num(prior))]
+    if moved:
+        parts[ENROLLMENT_PART] = f0 - start
+        details[ENROLLMENT_PART] = [
+            f"The unchanged weights on the projected pupils give ${y / unit:,.0f} (base ${b0:,.2f}) against "
+            f"${x / unit:,.0f} before the moves." for x, y in zip(start, f0)]
 
     mult = t["multiplier"].to_numpy(dtype=float) if "multiplier" in t else 1.0  # a state aid ratio, a cost index
     for change in weight_changes(w0, w1):
@@ -246,7 +265,7 @@ def explain_all(district: District, scenario: Scenario, allocation: Allocation) 
     details[cap_label] = ["Held below the formula amount by the cap" + moved] * len(t)
 
     # Whole units throughout: F1 - F0 less the modelled parts of it. The prior does not enter.
-    within = sum(v for k, v in parts.items() if k not in (ENROLLMENT_PART, floor_label, cap_label))
+    within = sum(v for k, v in parts.items() if k not in (PRIOR_PART, ENROLLMENT_PART, floor_label, cap_label))
     parts[ROUNDING_PART] = (f1 - f0) - within
     details[ROUNDING_PART] = ["Each part is rounded to the unit; this is what is left over"] * len(t)
 
@@ -255,6 +274,11 @@ def explain_all(district: District, scenario: Scenario, allocation: Allocation) 
     frame.loc[new, :] = np.nan
     delta = pd.Series(money("allocation") - prior_units, index=index, name="delta")
     return Explanation(frame, delta, details, unit, float(b0), float(b1), pd.Series(new, index=index))
+
+
+def _money_text(x: float) -> str:
+    """Signed whole dollars for a sentence: '+$1,234', '-$1,234'."""
+    return f"{'-' if x < 0 else '+'}${abs(x):,.0f}"
 
 
 def _fixed_columns(table: pd.DataFrame) -> list[str]:
@@ -273,7 +297,7 @@ def explain_change(district: District, scenario: Scenario, allocation: Allocatio
     """One school's change against last year as parts: columns part, dollars, detail.
 
     The dollars add up exactly to the school's allocation - prior (`attrs["delta"]`). Parts that are
-    zero are left out, except the enrollment part and the base part. For a new school (no prior
+    zero are left out, except last year's part (PRIOR_PART) and the base part. For a new school (no prior
     year) the parts are the pieces of its allocation and add up to it (`attrs["new_school"]`).
     Pass `explanation` (from `explain_all`) to avoid recomputing it for every school.
     """
@@ -294,7 +318,7 @@ def explain_change(district: District, scenario: Scenario, allocation: Allocatio
         out.attrs = {**attrs, "new_school": True, "delta": float(row["allocation"])}
         return out
     i = t.index.get_loc(school_id)
-    keep_always = {ENROLLMENT_PART, BASE_PART}
+    keep_always = {PRIOR_PART, BASE_PART}
     rows = []
     for part in ex.parts.columns:
         units = ex.parts.at[school_id, part]

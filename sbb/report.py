@@ -22,35 +22,50 @@ def dollars(x: float | None, cents: bool = False) -> str:
     return f"{sign}${text}"
 
 
-def summary_lines(a: Allocation) -> list[str]:
-    """The headline numbers of an allocation, one per line, for a terminal."""
+def summary_lines(a: Allocation, district=None) -> list[str]:
+    """The headline numbers of an allocation, one per line, for a terminal: the figures of
+    `sbb.figures` (with `district`, also the average per pupil and the poverty quarter ratio, each
+    beside last year's)."""
+    from .figures import LABELS, board_figures, count_text, figure_text
+
     s = a.summary()
-    cents = a.scenario.rounding == "cents"
-    lines = [s["scenario"], "-" * len(str(s["scenario"]))]
+    f = board_figures(a, district, equity=district is not None)
+    cents = f.cents
+    lines = [f.title, "-" * len(str(f.title))]
     rows = [("mode", "budget-neutral" if s["mode"] == "budget_neutral" else "fixed base")]
-    if s["budget"] is not None:
-        rows.append(("budget", dollars(s["budget"], cents)))
+    if f.budget is not None:
+        rows.append(("budget", dollars(f.budget, cents)))
     for item, amount in s["managed_foundation"].items():
         rows.append((f"  less {item.replace('_', ' ')}", dollars(amount, cents)))
     if s["managed_foundation"]:
         rows.append(("shared by formula", dollars(s["pot"], cents)))
     rows += [
-        ("total allocated", dollars(s["total"], cents)),
-        ("base per weighted pupil", dollars(s["base_per_weighted_pupil"], True)),
-        ("schools", f"{s['schools']} ({s['gaining']} gaining, {s['losing']} losing, "
-                    f"{s['unchanged']} unchanged, {s['new_schools']} new)"),
-        ("hold-harmless cost", f"{dollars(s['hold_harmless_cost'], cents)} ({s['schools_at_floor']} schools at the floor)"),
-        ("gains cap recovered", f"{dollars(s['cap_recovered'], cents)} ({s['schools_at_cap']} schools at the cap)"),
-        ("biggest loss", f"{dollars(s['biggest_loss'], cents)} ({s['biggest_loss_pct']:.1f}%)"),
+        ("total allocated", dollars(f.total, cents)),
+        ("base per weighted pupil", dollars(f.base, True)),
+        ("schools", f"{f.schools} ({f.gaining} gaining, {f.losing} losing, {f.unchanged} unchanged, "
+                    f"{f.new_schools} new)"),
+        ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} "
+                               f"({count_text(f.schools_at_floor, 'school')} at the floor)"),
+        ("gains cap recovered", f"{dollars(f.cap_recovered, cents)} ({count_text(f.schools_at_cap, 'school')} at the cap)"),
+        ("biggest loss", f"{dollars(f.biggest_loss, cents)} ({f.biggest_loss_pct:.1f}%)"),
     ]
-    if s["phase_in_years"] > 1:
-        rows[-3] = ("hold-harmless cost", f"{dollars(s['hold_harmless_cost'], cents)} "
-                                          f"({s['schools_at_floor']} schools protected in year 1)")
-        rows[-2] = ("held back from gainers", f"{dollars(s['cap_recovered'], cents)} "
-                                              f"({s['schools_at_cap']} schools in year 1)")
+    if f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser:
+        rows.append(("biggest loss in percent", f"{f.largest_pct_loss:.1f}% ({f.largest_pct_loser})"))
+    at = {k: i for i, (k, _) in enumerate(rows)}
+    if f.phase_in_years > 1:
+        rows[at["hold-harmless cost"]] = ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} "
+                                          f"({count_text(f.schools_at_floor, 'school')} protected in year 1)")
+        rows[at["gains cap recovered"]] = ("held back from gainers", f"{dollars(f.cap_recovered, cents)} "
+                                              f"({count_text(f.schools_at_cap, 'school')} in year 1)")
+    for key, kind in (("mean", "money"), ("quartile_ratio", "ratio")):
+        now, last = f.measure(key)
+        if now is not None:
+            rows.append((LABELS[key].lower().replace("÷", "/"),
+                         f"{figure_text(now, kind)} (last year {figure_text(last, kind)})"))
+    if f.phase_in_years > 1:
         for y in a.years:
             rows.append((f"year {y.year}", f"base {dollars(y.base, True)}, total {dollars(y.units.sum() / a.scenario.scale, cents)}"))
-        rows.append(("off formula in final year", f"{s['off_formula_final_year']} schools (limits bind)"))
+        rows.append(("off formula in final year", f"{count_text(s['off_formula_final_year'], 'school')} (limits bind)"))
     rows += real_formula_lines(a)
     width = max(len(k) for k, _ in rows)
     lines += [f"  {k:<{width}}  {v}" for k, v in rows]

@@ -167,7 +167,7 @@ def test_summary_lines_fixed_base_has_no_budget_line(district):
     assert "  mode                     fixed base" in lines
     assert not any(line.strip().startswith("budget") for line in lines)
     assert "  total allocated          $151,480" in lines
-    assert "  hold-harmless cost       $1,480 (1 schools at the floor)" in lines
+    assert "  hold-harmless cost       $1,480 (1 school at the floor)" in lines
     assert "  biggest loss             $520 (1.0%)" in lines
 
 

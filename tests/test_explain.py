@@ -18,6 +18,7 @@ from sbb.explain import (
     BASE_PART,
     CAP_PART,
     ENROLLMENT_PART,
+    PRIOR_PART,
     FLOOR_PART,
     ROUNDING_PART,
     explain_all,
@@ -57,8 +58,8 @@ def test_weight_change_in_a_budget_neutral_district():
     b_parts, b_delta, _ = parts(d, s, "B")
     assert alloc.table["allocation"].tolist() == [48_000, 72_000]
     # A's ELL part is zero (no English learners) and is left out; enrollment and base are always shown
-    assert a_parts == {ENROLLMENT_PART: -2_000, BASE_PART: -2_000} and a_delta == -4_000
-    assert b_parts == {ENROLLMENT_PART: 2_000, ELL_PART: 5_000, BASE_PART: -3_000} and b_delta == 4_000
+    assert a_parts == {PRIOR_PART: -2_000, BASE_PART: -2_000} and a_delta == -4_000
+    assert b_parts == {PRIOR_PART: 2_000, ELL_PART: 5_000, BASE_PART: -3_000} and b_delta == 4_000
 
 
 def test_base_and_foundation_change_in_fixed_base_mode():
@@ -76,8 +77,8 @@ def test_base_and_foundation_change_in_fixed_base_mode():
     a_parts, a_delta, alloc = parts(d, s, "A")
     b_parts, b_delta, _ = parts(d, s, "B")
     assert alloc.table["allocation"].tolist() == [57_000, 117_500]
-    assert a_parts == {ENROLLMENT_PART: 0, "Foundation amount": 1_000, BASE_PART: 5_000} and a_delta == 6_000
-    assert b_parts == {ENROLLMENT_PART: 6_000, "Foundation amount": 1_000, BASE_PART: 10_500} and b_delta == 17_500
+    assert a_parts == {PRIOR_PART: 0, "Foundation amount": 1_000, BASE_PART: 5_000} and a_delta == 6_000
+    assert b_parts == {PRIOR_PART: 6_000, "Foundation amount": 1_000, BASE_PART: 10_500} and b_delta == 17_500
 
 
 def test_floor_and_cap_binding():
@@ -101,9 +102,9 @@ def test_floor_and_cap_binding():
     assert a.base_per_weighted_pupil == pytest.approx(62_200 / 15, abs=1e-9)
     ell = "English learners weight 0.40 → 1.00"
     got = {sid: dict(zip(t["part"], t["dollars"])) for sid in "ABC" for t in [explain_change(d, s, a, sid)]}
-    assert got["A"] == {ENROLLMENT_PART: 0, BASE_PART: -8_533, FLOOR_PART: 7_033}
-    assert got["B"] == {ENROLLMENT_PART: 4_000, ell: 30_000, BASE_PART: -17_067, CAP_PART: -13_633}
-    assert got["C"] == {ENROLLMENT_PART: -4_000, ell: 15_000, BASE_PART: -12_800}
+    assert got["A"] == {PRIOR_PART: 0, BASE_PART: -8_533, FLOOR_PART: 7_033}
+    assert got["B"] == {PRIOR_PART: 4_000, ell: 30_000, BASE_PART: -17_067, CAP_PART: -13_633}
+    assert got["C"] == {PRIOR_PART: -4_000, ell: 15_000, BASE_PART: -12_800}
     ex = explain_all(d, s, a)
     assert ex.b0 == pytest.approx(5_000, abs=1e-9) and ex.unit == 1
     # every part of every school in whole dollars, the rounding part zero here
@@ -131,8 +132,8 @@ def test_new_school_is_explained_by_the_pieces_of_its_allocation():
     assert dict(zip(c["part"], c["dollars"])) == {"Grade-weighted pupils x base": 29_032, "Need weights x base": 0}
     a_parts = dict(zip(*[explain_change(d, s, a, "A")[k] for k in ("part", "dollars")]))
     b_parts = dict(zip(*[explain_change(d, s, a, "B")[k] for k in ("part", "dollars")]))
-    assert a_parts == {ENROLLMENT_PART: -2_000, BASE_PART: -1_613}
-    assert b_parts == {ENROLLMENT_PART: 2_000, ELL_PART: 5_000, BASE_PART: -2_419}
+    assert a_parts == {PRIOR_PART: -2_000, BASE_PART: -1_613}
+    assert b_parts == {PRIOR_PART: 2_000, ELL_PART: 5_000, BASE_PART: -2_419}
     ex = explain_all(d, s, a)
     assert bool(ex.new_school["C"]) and ex.parts.loc["C"].isna().all() and np.isnan(ex.delta["C"])
 
@@ -154,9 +155,9 @@ def test_rounding_part_takes_up_what_the_rounded_parts_leave():
     a_parts, a_delta, alloc = parts(d, s, "A")
     b_parts, b_delta, _ = parts(d, s, "B")
     assert alloc.table["allocation"].tolist() == [46_667, 53_333]
-    assert a_parts == {ENROLLMENT_PART: 5_946, ELL_PART: 1_351, BASE_PART: -631, ROUNDING_PART: 1}
+    assert a_parts == {PRIOR_PART: 5_946, ELL_PART: 1_351, BASE_PART: -631, ROUNDING_PART: 1}
     assert a_delta == 6_667
-    assert b_parts == {ENROLLMENT_PART: -5_946, BASE_PART: -721} and b_delta == -6_667
+    assert b_parts == {PRIOR_PART: -5_946, BASE_PART: -721} and b_delta == -6_667
 
 
 def test_grade_band_change_is_one_part_with_its_pupils():
@@ -167,7 +168,7 @@ def test_grade_band_change_is_one_part_with_its_pupils():
     d = counts_district(w0, [("A", 75_000)], {"A": {"grade_K": 4, "grade_3": 6, "grade_4": 5}})
     s = scenario(w0, {"grade.K-3": 1.2}, funding={"mode": "fixed_base"})
     got, delta, _ = parts(d, s, "A")
-    assert got == {ENROLLMENT_PART: 0, "Grades K-3 weight 1.00 → 1.20": 10_000, BASE_PART: 0}
+    assert got == {PRIOR_PART: 0, "Grades K-3 weight 1.00 → 1.20": 10_000, BASE_PART: 0}
     assert delta == 10_000
     detail = explain_change(d, s, allocate(d, s), "A").set_index("part").loc["Grades K-3 weight 1.00 → 1.20", "detail"]
     assert "10 pupils" in detail and "$5,000.00" in detail
@@ -216,5 +217,23 @@ def test_baseline_scenario_is_explained_by_enrollment_alone(sample_district):
     a = allocate(sample_district, s)
     ex = explain_all(sample_district, s, a)
     old = ex.parts.dropna()
-    assert (old.drop(columns=[ENROLLMENT_PART]) == 0).all().all()
-    assert old[ENROLLMENT_PART].tolist() == ex.delta.dropna().tolist()
+    assert (old.drop(columns=[PRIOR_PART]) == 0).all().all()
+    assert old[PRIOR_PART].tolist() == ex.delta.dropna().tolist()
+
+
+def test_last_years_allocation_and_enrollment_moves_are_parts_of_their_own():
+    """Fixed base $5,000, every grade 1.00; school A grows 10% (10 -> 11 pupils), B does not move.
+    A: prior $48,000 (not this formula: 10 x 5,000 = $50,000).
+       Last year's allocation differed from this formula: 50,000 - 48,000 = +2,000
+       Enrollment moves: 11 x 5,000 - 50,000 = +5,000; total 55,000 - 48,000 = +7,000.
+    B: prior $100,000 = 20 x 5,000: nothing differs, nothing moves; change 0."""
+    w0 = make_weights()
+    d = counts_district(w0, [("A", 48_000), ("B", 100_000)], {"A": {"grade_3": 10}, "B": {"grade_3": 20}})
+    s = scenario(w0, funding={"mode": "fixed_base"}, enrollment_change={"growth_pct": {"A": 10.0}})
+    a_parts, a_delta, alloc = parts(d, s, "A")
+    b_parts, b_delta, _ = parts(d, s, "B")
+    assert alloc.table["allocation"].tolist() == [55_000, 100_000]
+    assert a_parts == {PRIOR_PART: 2_000, ENROLLMENT_PART: 5_000, BASE_PART: 0} and a_delta == 7_000
+    assert b_parts == {PRIOR_PART: 0, BASE_PART: 0} and b_delta == 0
+    detail = explain_change(d, s, alloc, "A").set_index("part").at[PRIOR_PART, "detail"]
+    assert "last year's allocation was $48,000, a difference of +$2,000" in detail

@@ -11,8 +11,10 @@ from sbb.explain import explain_all, explain_change
 from sbb.scenario import load_scenario
 from sbb.theory_view import pot_waterfall
 from sbb.ui import charts
-from sbb.ui.page import compare_totals, key_numbers
-from sbb.ui.presentation import Headline, headline, school_table
+from sbb.figures import LAST_YEAR, THIS_YEAR, Figures
+from sbb.ui.page import compare_totals
+from sbb.ui.presentation import headline, school_table
+from sbb.ui.story import key_numbers
 
 
 def test_delta_bars_colour_gains_and_losses(sample_district):
@@ -64,16 +66,22 @@ def test_every_chart_builds_a_valid_spec(sample_district):
 
 
 def test_presentation_cards():
-    h = Headline(total=250_000_000.0, prior_total=249_000_000.0, base=5000.0, gaining=30, losing=19, schools=50,
-                 new_schools=1, biggest_loss=402_031.0, biggest_loss_pct=3.0, biggest_loser="Central High",
-                 hold_harmless_cost=6_652_075.0, schools_at_floor=26, quartile_ratio=1.1504,
-                 quartile_ratio_prior=1.1555, quartile_ratio_same_schools=1.1438)
+    equity = pd.DataFrame({"basis": ["per pupil"], "measure": ["quartile_ratio"], LAST_YEAR: [1.1555],
+                           THIS_YEAR: [1.1504]})
+    h = Figures(title="t", schools=50, gaining=30, losing=19, unchanged=0, new_schools=1, pupils=35_000.0,
+                total=250_000_000.0, prior_total=249_000_000.0, base=5000.0, budget=None,
+                hold_harmless_cost=6_652_075.0, schools_at_floor=26, cap_recovered=0.0, schools_at_cap=0,
+                biggest_loss=402_031.0, biggest_loss_pct=3.0, biggest_loser="Central High", largest_pct_loss=3.0,
+                largest_pct_loser="Central High", phase_in_years=1,
+                year_shown=1, cents=False, equity=equity)
     cards = {label: (value, note) for label, value, note, _ in key_numbers(h)}
     assert cards["Total to schools"] == ("$250.0M", "+$1,000,000 vs last year")
+    assert cards["Schools gaining"] == ("30", "of 50 (1 new)")  # 30 + 19 + 0 unchanged + 1 new = 50
     assert cards["Schools losing"] == ("19", "of 50")
     assert cards["Biggest loss"] == ("$402,031", "3.0% · Central High")
-    assert cards["Hold-harmless cost"][0] == "$6,652,075"
-    assert cards["Poorest ÷ least-poor quarter"] == ("1.15×", "last year 1.16")
+    assert cards["Hold-harmless cost"] == ("$6,652,075", "26 schools at the floor")
+    # 1.1504 shows as 1.150, last year's 1.1555 as 1.155 or 1.156 by its binary value: written as shown
+    assert cards["Poorest ÷ least-poor quarter"] == ("1.150", f"last year {1.1555:.3f}")
 
 
 def test_compare_totals_side_by_side(sample_district):
@@ -92,3 +100,15 @@ def test_school_table_search_and_columns(sample_district):
     assert "Base amount" not in short.columns and "Year 3" in short.columns
     assert "Base amount" in school_table(a).columns
     assert headline(a, sample_district).total == a.table["allocation"].sum()
+
+
+def test_charts_write_negative_money_as_the_tables_do(sample_district):
+    """Vega's default minus sign is U+2212; the charts use the hyphen that `dollars` writes (-$32,357)."""
+    from sbb.report import dollars
+
+    a = allocate(sample_district, load_scenario(SCENARIOS / "baseline.toml"))
+    spec = charts.delta_bars(a.table, big=True, name_most=3).to_dict()
+    assert spec["config"]["locale"]["number"]["minus"] == "-" and dollars(-32_357) == "-$32,357"
+    names = charts.biggest_changes(a.table.sort_values("delta"), 1)
+    worst = a.table.sort_values("delta").iloc[0]
+    assert names["name"].iloc[0] == f"{worst['school_name']} -{dollars(-worst['delta'])}"

@@ -1,6 +1,6 @@
 """The board handout: two printed pages for a board packet.
 
-Page 1: the scenario's name and note, the headline numbers (`sbb.ui.presentation.headline`, the
+Page 1: the scenario's name and note, the headline numbers (`sbb.figures.board_figures`, the
 same figures the app shows), every school's change with the biggest movers named, and dollars per
 pupil by poverty quarter. Page 2: what the scenario changes from the weight table
 (`sbb.changes.scenario_changes`), the scenario against its baseline (the weight table as adopted,
@@ -20,7 +20,8 @@ from ..district import District
 from ..explain import baseline_scenario
 from ..problems import InputError
 from ..report import dollars
-from ..ui.presentation import equity_data, headline, signed
+from ..figures import board_figures, figure_text, signed
+from ..ui.presentation import equity_data
 from . import charts
 from . import page as pg
 
@@ -28,8 +29,8 @@ TITLE = "Board handout"
 
 
 def headline_items(allocation: Allocation, district: District) -> list[tuple[str, str]]:
-    """The handout's headline numbers as (label, text), from `headline` (one definition with the app)."""
-    h = headline(allocation, district)
+    """The handout's headline numbers as (label, text), from `sbb.figures.board_figures` (as the app)."""
+    h = board_figures(allocation, district)
     cents = allocation.scenario.rounding == "cents"
     change = h.total - h.prior_total
     items = [("Total to schools", dollars(h.total, cents)),
@@ -42,8 +43,9 @@ def headline_items(allocation: Allocation, district: District) -> list[tuple[str
              ("Hold-harmless cost", dollars(h.hold_harmless_cost, cents)),
              ("Schools at the floor", f"{h.schools_at_floor:,}")]
     if h.quartile_ratio is not None:
-        before = f" (last year {h.quartile_ratio_prior:.2f})" if h.quartile_ratio_prior is not None else ""
-        items.append(("Poorest / least-poor quarter, $ per pupil", f"{h.quartile_ratio:.2f}{before}"))
+        before = (f" (last year {figure_text(h.quartile_ratio_prior, 'ratio')})"
+                  if h.quartile_ratio_prior is not None else "")  # written as the app writes it (sbb.figures)
+        items.append(("Poorest / least-poor quarter, $ per pupil", f"{figure_text(h.quartile_ratio, 'ratio')}{before}"))
     return items
 
 
@@ -99,8 +101,8 @@ def handout_pdf(allocation: Allocation, district: District, info: pg.DocInfo) ->
         text = (f"Pupils are split into four equal quarters by their school's share of pupils in poverty. The "
                 f"poorest quarter gets {dollars(now[4])} per pupil in this scenario ({dollars(before[4])} last "
                 f"year); the least poor quarter gets {dollars(now[1])} ({dollars(before[1])} last year). Each "
-                "bar is the average over the pupils in that quarter. Schools without a prior year are left out "
-                "of both years.")
+                "bar is the average over the pupils in that quarter. This scenario covers every school; last "
+                "year, the schools that had an allocation.")
         pdf.multi_cell(pdf.width - img_w - 5, 4.6, pdf.text_of(text))
         pdf.set_y(max(pdf.get_y(), y + h) + 1)
 

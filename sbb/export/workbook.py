@@ -878,42 +878,18 @@ def _change_chart(wb, data_ws, letters: dict[str, str], n: int, hidden: np.ndarr
 # ---------------------------------------------------------------------------------------------------
 
 def equity_rows(allocation: Allocation, counts_district: District) -> list[tuple[str, float | None, float | None, str]]:
-    """(measure, this scenario, prior year, format) on dollars per pupil, from `sbb.equity`."""
-    from ..equity import equity_metrics, vertical_metrics
+    """(measure, this scenario, prior year, format) on dollars per pupil: the figures of `sbb.figures`
+    (this scenario: every school; prior year: the schools that had an allocation)."""
+    from ..figures import LABELS, board_figures
 
-    t = allocation.table
-    pupils = t["enrollment"].to_numpy(dtype=float)
-    keep = pupils > 0
-    now = t["allocation"].to_numpy(dtype=float)
-    prior = t["prior_allocation"].to_numpy(dtype=float)
-    w = allocation.scenario.weights
-    try:
-        poor = counts_district.counts[w.need("poverty").column].to_numpy(dtype=float)
-    except (StopIteration, KeyError):
-        poor = None
-
-    def measures(dollars: np.ndarray) -> dict[str, float] | None:
-        ok = keep & np.isfinite(dollars) & (dollars > 0)
-        if ok.sum() < 2:
-            return None
-        try:
-            m = equity_metrics(dollars[ok] / pupils[ok], pupils[ok])
-            if poor is not None:
-                m.update(vertical_metrics(dollars[ok] / pupils[ok], pupils[ok], poor[ok]))
-            return m
-        except ValueError:
-            return None
-
-    a, b = measures(now), measures(prior)
-    spec = [("Mean dollars per pupil", "mean", PP), ("Federal range ratio ((P95 - P5) / P5)", "federal_range_ratio", "0.000"),
-            ("Restricted range (P95 - P5), per pupil", "restricted_range", PP),
-            ("Coefficient of variation", "cv", "0.000"), ("McLoone index", "mcloone", "0.000"),
-            ("Verstegen index", "verstegen", "0.000"), ("Gini coefficient", "gini", "0.0000")]
-    if poor is not None:
-        spec += [("Poor / non-poor pupils' per-pupil ratio", "poor_ratio", "0.000"),
-                 ("Highest- / lowest-poverty quartile ratio", "quartile_ratio", "0.000"),
-                 ("Per-pupil dollars per 10 points of poverty", "poverty_slope_per_10pts", PP)]
-    return [(label, a.get(key) if a else None, b.get(key) if b else None, fmt) for label, key, fmt in spec]
+    f = board_figures(allocation, counts_district, projected=True)
+    spec = [("mean", PP), ("federal_range_ratio", "0.000"), ("restricted_range", PP), ("cv", "0.000"),
+            ("mcloone", "0.000"), ("verstegen", "0.000"), ("gini", "0.0000")]
+    if f.equity is not None:
+        spec += [("poor_ratio", "0.000"), ("quartile_ratio", "0.000"), ("poor_gap", PP),
+                 ("poverty_slope_per_10pts", PP)]
+    labels = {**LABELS, "restricted_range": "Restricted range (P95 - P5), per pupil"}
+    return [(labels[key], *f.measure(key), fmt) for key, fmt in spec]
 
 
 def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_letters: dict[str, str],
@@ -993,7 +969,13 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
     line("Unchanged", summ["unchanged"], PUPILS)
     if summ["new_schools"]:
         line("New (no prior year)", summ["new_schools"], PUPILS)
-    line("Biggest loss", summ["biggest_loss"], money, note=f"{summ['biggest_loss_pct']:.2f}% of prior year")
+    from ..figures import board_figures
+
+    f = board_figures(allocation, counts_district, equity=False)
+    line("Biggest loss", f.biggest_loss, money,
+         note=f"{f.biggest_loss_pct:.2f}% of its prior year, {f.biggest_loser}" if f.biggest_loser else "")
+    if f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser:
+        line("Biggest loss in percent", f.largest_pct_loss / 100, "0.00%", note=f.largest_pct_loser)
     line("Pupils", int(allocation.table["enrollment"].sum()), PUPILS)
     if summ["phase_in_years"] > 1:
         section(f"Phase-in over {summ['phase_in_years']} years")
@@ -1014,7 +996,7 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
             c.number_format = fmt
         r += 1
     if summ["new_schools"]:
-        _safe_text(ws.cell(r, 3), "prior year: schools that had one")
+        _safe_text(ws.cell(r, 3), "prior year: the schools that had an allocation")
         ws.cell(r, 3).font = Font(italic=True, size=9, color="595959")
         ws.cell(r, 3).alignment = Alignment(horizontal="right")
         r += 1

@@ -12,19 +12,24 @@ import pandas as pd
 
 from ..report import dollars
 
-GAIN = "#1a7f37"      # green, readable on white and by most colour-blind readers next to LOSS
-LOSS = "#c62828"      # red
+GAIN = "#0072b2"      # blue and orange (Okabe-Ito): told apart by colour-blind readers; signs
+LOSS = "#d55e00"      # and labels carry the meaning too (never red against green)
 NEUTRAL = "#5b6770"
 LAST_YEAR = "#9aa5ad"
 SCENARIO = "#1f4e99"
-CENTRAL = "#b26a00"
+CENTRAL = "#7b5ea7"   # purple: money held centrally, neither a gain nor a loss
+TOTAL = "#37474f"     # dark slate: totals in a waterfall
 
-MAX_BARS = 400        # above this many schools the delta chart draws ticks without per-bar labels
+
+
+# Numbers on charts written as `sbb.report.dollars` writes them: '-$32,357' (a plain hyphen, not d3's
+# default '−' minus sign), thousands with commas.
+LOCALE = {"number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""], "minus": "-"}}
 
 
 def _style(chart: alt.TopLevelMixin, big: bool) -> alt.TopLevelMixin:
     size = 22 if big else 13
-    return (chart.configure_axis(labelFontSize=size, titleFontSize=size + 2, grid=not big,
+    return (chart.configure(locale=LOCALE).configure_axis(labelFontSize=size, titleFontSize=size + 2, grid=not big,
                                  labelColor="#111", titleColor="#111")
             .configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=200 if big else 80,
                               orient="top")
@@ -32,22 +37,38 @@ def _style(chart: alt.TopLevelMixin, big: bool) -> alt.TopLevelMixin:
             .configure_view(strokeWidth=0))
 
 
-def delta_bars(table: pd.DataFrame, big: bool = False, height: int = 320) -> alt.TopLevelMixin:
+def delta_bars(table: pd.DataFrame, big: bool = False, height: int = 320, name_most: int = 0) -> alt.TopLevelMixin:
     """Each school's change against last year, sorted from the biggest loss to the biggest gain,
-    green for a gain and red for a loss (school names in the tooltip). `table` is an allocation table (school_name, delta,
-    delta_pct, allocation, prior_allocation); new schools (no prior year) are left out."""
+    blue for a gain and orange for a loss (school names in the tooltip; with `name_most`, the names
+    of that many biggest losses and gains are written beside their bars, for a projector). `table` is
+    an allocation table (school_name, delta, delta_pct, allocation, prior_allocation); new schools
+    (no prior year) are left out."""
     t = table.loc[table["prior_allocation"].notna(), ["school_id", "school_name", "delta", "delta_pct",
                                                        "allocation", "prior_allocation"]].copy()
     t["direction"] = np.where(t["delta"] > 0, "Gains", np.where(t["delta"] < 0, "Loses", "No change"))
     t = t.sort_values(["delta", "school_id"], kind="stable")
     t["rank"] = np.arange(1, len(t) + 1)
-    many = len(t) > MAX_BARS
-    x = alt.X("rank:O" if many else "school_name:N", sort=None if many else alt.SortField("rank"),
-              title=f"{len(t):,} schools, biggest loss to biggest gain",
+    # by rank (an ordinal sorts itself), so the layers of names cannot unsort the bars
+    x = alt.X("rank:O", title=f"{len(t):,} schools, biggest loss to biggest gain",
               axis=alt.Axis(labels=False, ticks=False))
-    chart = alt.Chart(t).mark_bar().encode(
+    named = biggest_changes(t, name_most)
+    y_scale = alt.Scale()
+    if len(named):  # room for the names: losses' names above zero on the left, gains' below on the right
+        lo, hi = min(float(t["delta"].min()), 0.0), max(float(t["delta"].max()), 0.0)
+        room = 0.45 * (hi - lo)
+        lo, hi = min(lo, -room if (named["delta"] > 0).any() else lo), max(hi, room if (named["delta"] < 0).any() else hi)
+        y_scale = alt.Scale(domain=[lo, hi], nice=False)
+        step = {-1: 0, 1: 0}
+        ys = []
+        for d in named["delta"]:
+            side = -1 if d < 0 else 1
+            ys.append((hi if side < 0 else lo) * (0.86 - 0.28 * step[side]))
+            step[side] += 1
+        named = named.assign(label_y=ys, zero=0.0)
+    bars = alt.Chart(t).mark_bar().encode(
         x=x,
-        y=alt.Y("delta:Q", title="Change vs last year ($)", axis=alt.Axis(format="$.2~s" if big else "$,.0f")),
+        y=alt.Y("delta:Q", title="Change vs last year", axis=alt.Axis(format="$.2~s" if big else "$,.0f"),
+                scale=y_scale),
         color=alt.Color("direction:N", title=None,
                         scale=alt.Scale(domain=["Gains", "Loses", "No change"], range=[GAIN, LOSS, NEUTRAL])),
         tooltip=[alt.Tooltip("school_name:N", title="School"),
@@ -55,8 +76,38 @@ def delta_bars(table: pd.DataFrame, big: bool = False, height: int = 320) -> alt
                  alt.Tooltip("delta_pct:Q", title="Change %", format="+.2f"),
                  alt.Tooltip("allocation:Q", title="Allocation", format="$,.0f"),
                  alt.Tooltip("prior_allocation:Q", title="Last year", format="$,.0f")],
-    ).properties(height=height, width="container")
+    )
+    layers = [bars]
+    if len(named):
+        # each name on its own line in the empty half, joined to its bar by a thin rule
+        layers.append(alt.Chart(named).mark_rule(color="#555", strokeWidth=1).encode(x=x, y="zero:Q", y2="label_y:Q"))
+        for sign, align, dx in ((-1, "left", 4), (1, "right", -4)):
+            part = named[np.sign(named["delta"]) == sign]
+            if len(part):
+                layers.append(alt.Chart(part).mark_text(align=align, baseline="middle", dx=dx, clip=True,
+                                                        fontSize=17 if big else 12, fontWeight="bold",
+                                                        color="#111").encode(x=x, y="label_y:Q", text="name:N"))
+    chart = alt.layer(*layers).properties(height=height, width="container")
     return _style(chart, big)
+
+
+def biggest_changes(t: pd.DataFrame, most: int) -> pd.DataFrame:
+    """The `most` biggest losses and `most` biggest gains of a sorted delta table, with a short
+    label: the school's name (cut at a word to 24 characters) and its change."""
+    if most <= 0:
+        return t.iloc[:0].assign(name=[])
+    losses = t[t["delta"] < 0].head(most)
+    gains = t[t["delta"] > 0].tail(most)
+    out = pd.concat([losses, gains])
+
+    def short(name: str) -> str:
+        if len(name) <= 24:
+            return name
+        cut = name[:24].rsplit(" ", 1)[0]
+        return cut + "…"
+
+    return out.assign(name=[f"{short(str(n))} {('-' if d < 0 else '+')}{dollars(abs(d))}"
+                            for n, d in zip(out["school_name"], out["delta"])])
 
 
 def poverty_chart(scatter: pd.DataFrame, trend: dict, big: bool = False, height: int = 320) -> alt.TopLevelMixin:
@@ -104,7 +155,7 @@ def quartile_chart(quartiles: pd.DataFrame, big: bool = False, height: int = 320
     q = quartiles.copy()
     q["quarter"] = q["quartile"].map({1: "Least poor", 2: "2nd", 3: "3rd", 4: "Poorest"})
     chart = alt.Chart(q).mark_bar().encode(
-        x=alt.X("quarter:N", title="Quarter of pupils by school poverty", sort=["Least poor", "2nd", "3rd", "Poorest"],
+        x=alt.X("quarter:N", title="Pupils by school poverty", sort=["Least poor", "2nd", "3rd", "Poorest"],
                 axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("label:N", sort=["Last year", "Scenario"]),
         y=alt.Y("mean_per_pupil:Q", title="Dollars per pupil", axis=alt.Axis(format="$,.0f")),
@@ -119,8 +170,8 @@ def quartile_chart(quartiles: pd.DataFrame, big: bool = False, height: int = 320
 
 def waterfall(steps: pd.DataFrame, big: bool = False, height: int | None = None, title: str = "") -> alt.TopLevelMixin:
     """A horizontal waterfall of labelled steps (columns step, amount, start, end, kind), read top to
-    bottom: 'total' bars from zero in blue, positive steps green, negative red, 'central' (held
-    centrally) amber; each bar is labelled with its dollars."""
+    bottom: 'total' bars from zero in dark slate, positive steps blue, negative orange, 'central' (held
+    centrally) purple; each bar is labelled with its dollars."""
     s = steps.copy()
     s["order"] = np.arange(len(s))
     s["colour"] = np.select([s["kind"] == "total", s["kind"] == "central", s["amount"] >= 0],
@@ -137,7 +188,7 @@ def waterfall(steps: pd.DataFrame, big: bool = False, height: int | None = None,
         x2="end:Q",
         color=alt.Color("colour:N", title=None,
                         scale=alt.Scale(domain=["Total", "Adds", "Takes away", "Held centrally"],
-                                        range=[SCENARIO, GAIN, LOSS, CENTRAL])),
+                                        range=[TOTAL, GAIN, LOSS, CENTRAL])),
         tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("amount:Q", title="Dollars", format="$,.0f")],
     )
     text = base.mark_text(align="left", dx=6, fontSize=20 if big else 12, color="#111").encode(
@@ -171,7 +222,7 @@ def band_chart(bands: pd.DataFrame, big: bool = False, height: int = 300) -> alt
     long = bands.melt(id_vars=["band"], value_vars=["discretionary", "directed"], var_name="who", value_name="dollars")
     long["who"] = long["who"].map({"discretionary": "School controls", "directed": "Centrally directed"})
     chart = alt.Chart(long.dropna()).mark_bar().encode(
-        x=alt.X("band:N", title="Performance band", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("band:N", title="Performance band (1 highest, 5 lowest)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("dollars:Q", title="Dollars", axis=alt.Axis(format="$.3~s")),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=["School controls", "Centrally directed"],
                                                             range=[GAIN, NEUTRAL])),

@@ -380,13 +380,33 @@ def changes(start: Scenario, settings: dict[str, Any], reference: dict[str, Any]
     return out
 
 
+def parse_money(text: Any) -> float | None:
+    """Dollars typed in a box: '$256,512,266', '256512266', '1,250.50' -> float; None when it is not
+    a non-negative amount.
+
+    >>> parse_money("$256,512,266"), parse_money(" 1,250.5 "), parse_money("12x"), parse_money("-5")
+    (256512266.0, 1250.5, None, None)
+    """
+    if isinstance(text, (int, float)):
+        return float(text) if text >= 0 else None
+    cleaned = str(text).strip().replace("$", "").replace(",", "").replace(" ", "").replace("_", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if value >= 0 and value == value and value != float("inf") else None
+
+
 def clean(c: Control, value: Any) -> Any:
     """A widget's value in settings units: weights to 6 decimals, money to cents, shares back to 0-1."""
     if value is None:
         return value
     if c.kind == "weight":
         return round(float(value), 6)
-    if c.kind in ("money", "base"):
+    if c.kind == "money":
+        amount = parse_money(value)
+        return None if amount is None else round(amount, 2)
+    if c.kind == "base":
         return round(float(value), 2)
     if c.kind == "pct":
         return round(float(value), 4)
@@ -401,7 +421,11 @@ def widget_value(c: Control, value: Any) -> Any:
     """A setting as its widget shows it (shares as percent)."""
     if c.kind == "share":
         return round(float(value) * 100.0, 4)
-    if c.kind in ("weight", "money", "base", "pct"):
+    if c.kind == "money":  # a text box, with thousands separators: '256,512,266'
+        if value is None:
+            return None
+        return f"{value:,.2f}" if round(value, 2) != round(value) else f"{value:,.0f}"
+    if c.kind in ("weight", "base", "pct"):
         return float(value) if value is not None else None
     return value
 
@@ -438,10 +462,17 @@ def render_control(c: Control, settings: dict[str, Any], reference: dict[str, An
         labels = dict(c.options)
         value = where.segmented_control(c.label, list(labels), format_func=labels.get, key=key,
                                         help=c.help or None, required=True)
+    elif c.kind == "money":  # typed with thousands separators; a typing slip keeps the last good amount
+        typed = where.text_input(c.label, key=key, help=c.help or None)
+        if clean(c, typed) is None:
+            where.error(f"'{typed}' is not an amount in dollars (for example 256,512,266); still using "
+                        f"{show(c, control_value(c, settings))}.")
+            value = widget_value(c, control_value(c, settings))
+        else:
+            value = typed
     else:
         spec = {
             "weight": dict(min_value=0.0, max_value=20.0, step=0.01, format="%.2f"),
-            "money": dict(min_value=0.0, step=1000.0 if "budget" not in c.key else 100000.0, format="%.0f"),
             "base": dict(min_value=0.0, step=10.0, format="%.2f"),
             "pct": dict(min_value=0.0, max_value=100.0, step=0.5, format="%.1f"),
             "share": dict(min_value=0.0, max_value=100.0, step=0.5, format="%.1f"),
@@ -449,7 +480,7 @@ def render_control(c: Control, settings: dict[str, Any], reference: dict[str, An
             "years": dict(min_value=1, max_value=10, step=1),
         }[c.kind]
         value = where.number_input(c.label, key=key, help=c.help or None, **spec)
-    if value is None:  # a cleared box: keep the last value
+    if value is None or (c.kind == "money" and not str(value).strip()):  # a cleared box: keep the last value
         value = widget_value(c, control_value(c, settings))
     set_control(c, settings, clean(c, value))
     if c.key not in _SAID_ELSEWHERE and differs(c, settings, reference):

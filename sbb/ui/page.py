@@ -20,39 +20,27 @@ import streamlit as st
 
 from ..allocate import Allocation, allocate
 from ..district import District
-from ..equity import equity_report
 from ..explain import explain_all, explain_change
 from ..problems import InputError
 from ..report import allocation_csv, dollars
 from ..scenario import Scenario, scenario_to_toml
-from . import charts, theory
+from . import charts, design, theory
 from .documents import district_name, document_buttons
 from .controls import (GROUPS, changes, controls_for, reference_settings, render_control, scenario_from_settings,
                        settings_from_scenario, sync_widgets, visible)
-from .presentation import Headline, equity_data, headline, money_columns, poor_pupils, school_table, signed
+from ..figures import (BOARD_MEASURES, KINDS, LABELS, Figures, board_figures, board_sentence, change_text, count_text,
+                       figure_text, signed)
+from .presentation import equity_data, money_columns, school_table
+from .problems_view import show_problems
+from .story import WORKING_CSS, presentation_view
 from .state import accept_upload, district_for, init_session, read_scenario_upload
 from . import workspace
 
 GROUP_NAMES = {"funding": "Budget", "grades": "Grades", "needs": "Needs", "amounts": "School amounts",
                "limits": "Limits", "theory": "Central costs, phase-in"}
-TABS = ("Schools", "Charts", "Equity", "Why did it change?", "Compare scenarios", "Theory of action")
+TABS = ("Schools", "Charts", "Equity", "Why did it change?", "Compare scenarios", "Theory of action", "Design")
 CURRENT = "Current settings"
 
-PRESENTATION_CSS = """
-<style>
-[data-testid="stAppViewContainer"] .block-container {padding-top: 3.2rem; max-width: 100%;}
-.sbb-title {font-size: 2.6rem; font-weight: 700; color: #000; margin: 0 0 .2rem 0; line-height: 1.15;}
-.sbb-sub {font-size: 1.4rem; color: #222; margin-bottom: 1rem;}
-.sbb-cards {display: grid; grid-template-columns: repeat(6, 1fr); gap: 14px; margin-bottom: 1rem;}
-.sbb-card {background: #0b1f3a; color: #fff; border-radius: 10px; padding: 14px 18px;}
-.sbb-card .label {font-size: 1.25rem; opacity: .92; line-height: 1.2;}
-.sbb-card .value {font-size: 2.7rem; font-weight: 800; line-height: 1.15; margin-top: .2rem;
-  font-variant-numeric: tabular-nums;}
-.sbb-card .note {font-size: 1.1rem; opacity: .92; margin-top: .15rem;}
-.sbb-card.loss {background: #8e1b1b;} .sbb-card.gain {background: #14602a;}
-.sbb-chart-title {font-size: 1.6rem; font-weight: 700; color: #000; margin: .4rem 0 0 0;}
-</style>
-"""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -61,9 +49,11 @@ PRESENTATION_CSS = """
 
 def main(argv: list[str] | None = None) -> None:
     """Draw the whole page for this run of the script."""
-    st.set_page_config(page_title="Student-based budgeting simulator", layout="wide",
-                       initial_sidebar_state="expanded")
     state = st.session_state
+    # presentation mode folds the control panel away (the arrow at the top left brings it back)
+    st.set_page_config(page_title="Student-based budgeting simulator", layout="wide",
+                       initial_sidebar_state="collapsed" if state.get("present") else "expanded")
+    st.html(WORKING_CSS)  # card wrapping and whole scenario titles (style only, no space taken)
     init_session(state, sys.argv[1:] if argv is None else argv)
     district = current_district(state, state["start"])
     if district is None:
@@ -89,13 +79,14 @@ def main(argv: list[str] | None = None) -> None:
     except InputError as err:
         st.title(title)
         st.error("These settings cannot be allocated. Nothing else has changed; adjust a setting in the sidebar.")
-        st.dataframe(err.table(), hide_index=True, width="stretch")
+        show_problems(err.table(), typed=True)
         return
     save_box(scenario)
     workspace.versions_panel(state, district)
     show_upload_errors(state)
     if present:
-        presentation_view(allocation, district)
+        presentation_view(allocation, district, figures_of(allocation, district),
+                          weights_first(start, settings, changes(start, settings, reference)))
     else:
         working_view(state, allocation, district, start, settings, reference)
 
@@ -107,21 +98,21 @@ def current_district(state: Any, start: Scenario) -> District | None:
     startup_errors = state.pop("startup_errors", None)  # said once, on the first page
     if startup_errors is not None:
         st.warning("The scenario given on the command line could not be read; opened on the baseline instead.")
-        st.dataframe(startup_errors, hide_index=True, width="stretch")
+        show_problems(startup_errors)
     try:
         return district_for(state["source"], start.baseline)  # a progress bar while it first reads
     except InputError as err:
         previous = state.pop("last_good", None)
         if previous is not None and previous[1] is not start:
             st.error("This scenario's weight table does not fit the loaded data; the previous scenario is kept.")
-            st.dataframe(err.table(), hide_index=True, width="stretch")
+            show_problems(err.table())
             state["pick"], state["start"] = previous
             state["settings"] = settings_from_scenario(previous[1], state.get("prior_total"))
             sync_widgets(state, previous[1], state["settings"])
             return current_district(state, previous[1])
         st.title("Student-based budgeting simulator")
         st.error("The district's files have problems; nothing was loaded. Fix these and start again.")
-        st.dataframe(err.table(), hide_index=True, width="stretch")
+        show_problems(err.table())
         return None
 
 
@@ -181,8 +172,9 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
     present = sb.toggle("Presentation mode", key="present",
                         help="Large type and only the numbers that matter, for a projector.")
     scenarios: dict[str, Scenario] = state["scenarios"]
-    sb.selectbox("Scenario", list(scenarios), key="pick", on_change=_pick_scenario,
-                 format_func=lambda n: f"{scenarios[n].title}  ·  {n}")
+    # a list, not a drop-down: a drop-down's box cuts a long scenario title off on a projector
+    sb.radio("Scenario", list(scenarios), key="pick", on_change=_pick_scenario,
+             format_func=lambda n: scenarios[n].title)
     state["pick_prev"] = state["pick"]
     left, right = sb.columns(2)
     left.button("Reset", on_click=_reset, width="stretch",
@@ -204,15 +196,22 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
     diff = changes(start, settings, reference)
     if diff:
         with diff_box.expander(f"{len(diff)} change{'s' if len(diff) != 1 else ''} from the baseline"):
-            st.dataframe(pd.DataFrame(diff, columns=["Setting", "Baseline", "Now"]), hide_index=True,
-                         width="stretch")
+            for label, before, now in diff:  # lines, not a table: nothing is clipped in a narrow sidebar
+                st.markdown(f"**{label}**: {before} → {now}")
     with sb.expander("Load a scenario file"):
         st.file_uploader("Scenario TOML", type=["toml"], key="scenario_file", on_change=_scenario_upload)
         if state.get("scenario_errors") is not None:
             st.error("That scenario file has problems; nothing was changed.")
-            st.dataframe(state["scenario_errors"], hide_index=True)
+            show_problems(state["scenario_errors"])
     upload_box(state, start)
     return bool(present)
+
+
+def weights_first(start: Scenario, settings: dict, diff: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The changes with the weights first (what a board asks about), then the rest in control order."""
+    weights = {c.label.replace("… ", "").replace(" ($)", "").replace(" (%)", "")
+               for c in controls_for(start, per_grade=bool(settings.get("per_grade"))) if c.group in ("needs", "grades")}
+    return sorted(diff, key=lambda change: change[0] not in weights)
 
 
 def render_group(group: str, start: Scenario, settings: dict, reference: dict, state: Any) -> None:
@@ -255,7 +254,7 @@ def show_upload_errors(state: Any) -> None:
     if state.get("upload_errors") is not None:
         st.error(f"The upload has problems, so nothing was replaced: still showing {state['source'].describe()} "
                  "with your settings.")
-        st.dataframe(state["upload_errors"], hide_index=True, width="stretch")
+        show_problems(state["upload_errors"])
         if st.button("Dismiss"):
             state.pop("upload_errors", None)
             st.rerun()
@@ -283,56 +282,74 @@ def save_box(scenario: Scenario) -> None:
 # Working view
 # --------------------------------------------------------------------------------------------------
 
-def metrics(h: Headline, cents: bool = False) -> None:
-    """The headline numbers as a row of metrics."""
-    cols = st.columns([1.45, 1.05, 1, 1.1, 1.2, 1.05])
-    change = h.total - h.prior_total
-    cols[0].metric("Total to schools", dollars(h.total, cents),
-                   "same as last year" if round(change, 2) == 0 else signed(change, cents) + " vs last year",
-                   delta_color="off", delta_arrow="off", border=True)
-    cols[1].metric("Base per weighted pupil", dollars(h.base, True), border=True)
-    cols[2].metric("Schools gaining / losing", f"{h.gaining:,} / {h.losing:,}",
-                   f"{h.schools:,} schools" + (f", {h.new_schools:,} new" if h.new_schools else ""),
-                   delta_color="off", delta_arrow="off", border=True)
-    cols[3].metric("Biggest loss", dollars(h.biggest_loss), f"{h.biggest_loss_pct:.1f}% · {h.biggest_loser}"
-                   if h.biggest_loser else "no school loses", delta_color="off", delta_arrow="off", border=True)
-    cols[4].metric("Hold-harmless cost", dollars(h.hold_harmless_cost),
-                   f"{h.schools_at_floor} schools at the floor", delta_color="off", delta_arrow="off", border=True)
-    if h.quartile_ratio is not None:
-        change = None
-        if h.quartile_ratio_prior is not None and h.quartile_ratio_same_schools is not None:
-            moved = round(h.quartile_ratio_same_schools - h.quartile_ratio_prior, 3)
-            change = "same as last year" if moved == 0 else f"{moved:+.3f} vs last year"
-        still = change == "same as last year"
-        cols[5].metric("Poverty quarter ratio", f"{h.quartile_ratio:.3f}", change, border=True,
-                       delta_color="off" if still else "normal", delta_arrow="off" if still else "auto",
-                       help="Dollars per pupil of the poorest quarter of pupils over the least poor quarter's "
-                            "(schools ranked by poverty share). Above 1: money follows need.")
+def figures_of(allocation: Allocation, district: District) -> Figures:
+    """The figures of this run's allocation, computed once per allocation (every view reads them)."""
+    state = st.session_state
+    memo = state.get("_figures")
+    if memo is None or memo[0] is not allocation:
+        memo = (allocation, board_figures(allocation, district))
+        state["_figures"] = memo
+    return memo[1]
+
+
+def metrics(h: Figures) -> None:
+    """The headline numbers as a row of cards (they wrap onto a second row on a narrow screen)."""
+    cents = h.cents
+    with st.container(key="headline"):
+        cols = st.columns(6)
+        change = change_text(h.total, h.prior_total, "money")
+        cols[0].metric("Total to schools", dollars(h.total, cents),
+                       change if change == "same as last year" else f"{change} vs last year",
+                       delta_color="off", delta_arrow="off", border=True)
+        cols[1].metric("Base per weighted pupil", dollars(h.base, True), border=True)
+        cols[2].metric("Schools gaining / losing", f"{h.gaining:,} / {h.losing:,}",
+                       f"of {count_text(h.schools, 'school')}" + (f" · {h.new_schools:,} new" if h.new_schools else "")
+                       + (f" · {h.unchanged:,} unchanged" if h.unchanged else ""),
+                       delta_color="off", delta_arrow="off", border=True,
+                       help=f"{h.counts_text()}: {h.schools:,} in all. A new school has no last year to gain "
+                            "or lose against.")
+        cols[3].metric("Biggest loss", dollars(h.biggest_loss) if h.biggest_loss else "none",
+                       f"{h.biggest_loss_pct:.1f}% · {h.biggest_loser}" if h.biggest_loser else "no school loses",
+                       delta_color="off", delta_arrow="off", border=True)
+        cols[4].metric("Hold-harmless cost", dollars(h.hold_harmless_cost),
+                       f"{count_text(h.schools_at_floor, 'school')} at the floor", delta_color="off", delta_arrow="off",
+                       border=True)
+        if h.quartile_ratio is not None:
+            change = change_text(h.quartile_ratio, h.quartile_ratio_prior, "ratio")
+            change = change + " vs last year" if change and change != "same as last year" else change
+            cols[5].metric(LABELS["quartile_ratio"], figure_text(h.quartile_ratio, "ratio"), change or None,
+                           border=True, delta_color="off", delta_arrow="off",
+                           help="Dollars per pupil of the poorest quarter of pupils over the least poor quarter's "
+                                "(schools ranked by poverty share). Above 1: money follows need. This year: every "
+                                "school; last year: the schools that had an allocation.")
 
 
 def working_view(state: Any, allocation: Allocation, district: District, start: Scenario, settings: dict,
                  reference: dict) -> None:
     st.title(allocation.scenario.title)
     s = allocation.scenario
+    h = figures_of(allocation, district)
     mode = ("shares a fixed budget" if s.mode == "budget_neutral" else "sets the base per weighted pupil")
-    st.caption(f"{len(district.schools):,} schools · {allocation.table['enrollment'].sum():,.0f} pupils · "
-               f"data: {state['source'].describe()} · this scenario {mode}.")
-    h = headline(allocation, district)
-    metrics(h, s.rounding == "cents")
+    year = f" · showing year 1 of a {h.phase_in_years}-year phase-in" if h.phase_in_years > 1 else ""
+    st.caption(f"{count_text(h.schools, 'school')} · {h.pupils:,.0f} pupils · "
+               f"data: {state['source'].describe()} · this scenario {mode}{year}.")
+    metrics(h)
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
-    renderers = (schools_tab, charts_tab, equity_tab, explain_tab, compare_tab, theory.render)
+    renderers = (schools_tab, charts_tab, equity_tab, explain_tab, compare_tab, theory.render, design.render)
     for i, (tab, render) in enumerate(zip(tabs, renderers)):
         with tab:  # only the open tab is computed (the first one also before any tab state exists)
             if tab.open or (i == 0 and tab.open is None):
                 render(allocation, district)
 
 
+def money_column(cents: bool = False, **kwargs) -> Any:
+    """A table column of dollars written as `dollars` writes them: '-$32,357' (the browser's currency
+    format, whole dollars unless `cents`)."""
+    return st.column_config.NumberColumn(format="dollar", step=0.01 if cents else 1, **kwargs)
+
+
 def money_config(table: pd.DataFrame, cents: bool = False) -> dict:
-    fmt = "dollar" if cents else "$%,.0f"
-    config = {c: st.column_config.NumberColumn(format=fmt) for c in money_columns(table)}
-    for label in ("Change", "Change from the formula", "Change from enrollment moves"):
-        if label in config:
-            config[label] = st.column_config.NumberColumn(format="%+,.2f" if cents else "%+,.0f")
+    config = {c: money_column(cents) for c in money_columns(table)}
     config["Change %"] = st.column_config.NumberColumn(format="%+.2f%%")
     config["Pupils"] = st.column_config.NumberColumn(format="%,d")
     config["Weighted pupils"] = st.column_config.NumberColumn(format="%,.2f")
@@ -342,7 +359,7 @@ def money_config(table: pd.DataFrame, cents: bool = False) -> dict:
 @st.fragment
 def schools_tab(allocation: Allocation, district: District) -> None:
     """Per-school table with a search box (reruns only this part), and the downloads."""
-    left, every, mid, right = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+    left, every, mid, right = st.columns([2.2, 1.6, 1.3, 1.3], vertical_alignment="bottom")
     search = left.text_input("Find a school (name or ID)", key="search", placeholder="e.g. Central or S012")
     every_column = every.toggle("Formula parts too", key="every_column",
                                 help="Also show weighted pupils, base, need, foundation and the other parts.")
@@ -359,7 +376,7 @@ def schools_tab(allocation: Allocation, district: District) -> None:
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               on_click="ignore", width="stretch", icon=":material/table:")
     table = school_table(allocation, search, every_column)
-    st.dataframe(table, hide_index=True, width="stretch", height=560, key="school_table",
+    st.dataframe(table, hide_index=True, width="stretch", height=560, key="school_table", placeholder="—",
                  column_config=money_config(table, allocation.scenario.rounding == "cents"))
     st.caption(f"{len(table):,} of {len(allocation.table):,} schools. Click a column heading to sort. "
                "Hold-harmless added is what the floor adds; gains cap removed is what the cap takes back.")
@@ -380,7 +397,7 @@ def charts_tab(allocation: Allocation, district: District, big: bool = False) ->
     left, right = st.columns(2)
     with left:
         st.markdown("**Change against last year, every school**")
-        st.altair_chart(charts.delta_bars(t, big=big), width="stretch", key="chart_delta")
+        st.altair_chart(charts.delta_bars(t, big=big, name_most=3), width="stretch", key="chart_delta")
     eq = equity_data(allocation, district)
     if eq is None:
         right.info("Equity charts need a poverty flag in the weights and dollars in every school with pupils.")
@@ -396,22 +413,35 @@ def charts_tab(allocation: Allocation, district: District, big: bool = False) ->
         st.markdown("**Dollars per pupil by poverty quarter of pupils**")
         st.altair_chart(charts.quartile_chart(eq.quartiles, big=big), width="stretch")
     if eq.left_out:
-        st.caption(f"Lorenz and quarter charts compare the {len(t) - eq.left_out} schools that had a budget last year.")
+        st.caption(f"This scenario: all {count_text(len(t), 'school')}; last year: the {len(t) - eq.left_out:,} "
+                   "that had an allocation.")
 
 
 def equity_tab(allocation: Allocation, district: District) -> None:
-    """The equity report against last year: per pupil (horizontal and vertical), then per weighted pupil."""
-    eq = equity_data(allocation, district)
+    """The equity measures against last year: the few a board reads first, in plain words; the full
+    report (per pupil and per weighted pupil) folded away."""
+    f = figures_of(allocation, district)
+    eq = equity_data(allocation, district, f)
     if eq is None:
         st.info("Equity measures need a poverty flag in the weights and dollars in every school with pupils.")
         return
-    if eq.left_out:
-        st.caption(f"{eq.left_out} new school(s) left out so both years cover the same schools and pupils.")
-    for basis, heading in (("per pupil", "Dollars per pupil"), ("per weighted pupil", "Dollars per weighted pupil")):
-        part = eq.table[eq.table["Basis"] == basis].drop(columns="Basis")
-        if len(part):
-            st.subheader(heading)
-            st.table(part.set_index("Measure"))
+    cols = st.container(key="equity_cards").columns(len(BOARD_MEASURES))
+    sentences = [board_sentence(key, *f.measure(key)) for key in BOARD_MEASURES]
+    for col, key, sentence in zip(cols, BOARD_MEASURES, sentences):
+        now, last = f.measure(key)
+        change = change_text(now, last, KINDS[key])
+        col.metric(LABELS[key], figure_text(now, KINDS[key]),
+                   (change + " vs last year") if change and change != "same as last year" else (change or None),
+                   delta_color="off", delta_arrow="off", border=True, help=sentence)
+    st.markdown("\n".join(f"- {s.replace('$', chr(92) + '$')}" for s in sentences))
+    st.caption(f"This scenario: all {count_text(len(allocation.table), 'school')}; last year: the "
+               f"{len(allocation.table) - eq.left_out:,} that had an allocation, on this year's pupils.")
+    with st.expander("Every measure: spread, inequality indices, per weighted pupil"):
+        for basis, heading in (("per pupil", "Dollars per pupil"), ("per weighted pupil", "Dollars per weighted pupil")):
+            part = eq.table[eq.table["Basis"] == basis].drop(columns=["Basis", "key"])
+            if len(part):
+                st.markdown(f"**{heading}**")
+                st.table(part.set_index("Measure"))
 
 
 @st.fragment
@@ -472,106 +502,58 @@ def compare_tab(allocation: Allocation, district: District) -> None:
         try:
             results[label] = allocate(district, scenarios[name])
         except InputError as err:
-            st.warning(f"{scenarios[name].title} cannot be allocated on this district: {err.message()}")
+            st.warning(f"{scenarios[name].title} cannot be allocated on this district.")
+            show_problems(err.table())
     if not results:
         return
     workspace.version_notes(state, picked)
     st.markdown("**Totals**")
-    st.dataframe(compare_totals(results, district), width="stretch")
-    poor = poor_pupils(district, allocation.scenario)
+    st.table(compare_totals(results, district))  # a table, not a grid: long scenario titles wrap, whole
+    figures = {k: (figures_of(a, district) if a is allocation else board_figures(a, district))
+               for k, a in results.items()}
     first = next(iter(results.values()))
-    prior = first.table["prior_allocation"].to_numpy(dtype=float)
-    had = ~np.isnan(prior)
-    same_pupils = all(np.array_equal(a.table["enrollment"].to_numpy(), first.table["enrollment"].to_numpy())
-                      for a in results.values())
-    if poor is not None and same_pupils:
-        try:
-            report = equity_report({"Last year": prior[had], **{k: a.table["allocation"].to_numpy(dtype=float)[had]
-                                                                for k, a in results.items()}},
-                                   first.table["enrollment"].to_numpy(dtype=float)[had],
-                                   first.table["weighted_enrollment"].to_numpy(dtype=float)[had], poor[had])
-        except ValueError:
-            report = None
-        if report is not None:
-            keep = ["cv", "mcloone", "gini", "poor_ratio", "poverty_slope_per_10pts", "quartile_ratio"]
-            r = report[(report["basis"] == "per pupil") & report["measure"].isin(keep)]
-            st.markdown("**Equity (dollars per pupil, schools that had a budget last year)**")
-            st.dataframe(r[["label", "Last year", *results]].rename(columns={"label": "Measure"}).round(4),
-                         hide_index=True, width="stretch")
+    table = compare_equity(figures)
+    if table is not None:
+        st.markdown("**Equity (dollars per pupil; last year: the schools that had an allocation)**")
+        st.table(table.set_index("Measure"))
     st.markdown("**Change against last year, per school**")
     wide = first.table[["school_id", "school_name", "prior_allocation"]].copy()
     for k, a in results.items():
         wide[k] = a.table.set_index("school_id")["delta"].reindex(wide["school_id"]).to_numpy()
     wide = wide.rename(columns={"school_id": "School ID", "school_name": "School", "prior_allocation": "Last year"})
-    st.dataframe(wide, hide_index=True, width="stretch", height=420,
-                 column_config={c: st.column_config.NumberColumn(format="$%,.0f") for c in ["Last year", *results]})
+    st.dataframe(wide, hide_index=True, width="stretch", height=420, placeholder="—",
+                 column_config={c: money_column() for c in ["Last year", *results]})
+    st.caption("A new school has no last year, so no change against it.")
+
+
+def compare_equity(figures: dict[str, Figures]) -> pd.DataFrame | None:
+    """The board's equity measures of several scenarios beside last year's, as shown elsewhere."""
+    first = next(iter(figures.values()))
+    if first.equity is None:
+        return None
+    rows = []
+    for key in BOARD_MEASURES:
+        row = {"Measure": LABELS[key], "Last year": figure_text(first.measure(key)[1], KINDS[key])}
+        for name, f in figures.items():
+            row[name] = figure_text(f.measure(key)[0], KINDS[key])
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def compare_totals(results: dict[str, Allocation], district: District) -> pd.DataFrame:
     """Headline numbers of several allocations side by side (one column each, text for reading)."""
     rows: dict[str, dict[str, str]] = {}
     for name, a in results.items():
-        h = headline(a, district)
+        h = board_figures(a, district)
         rows[name] = {
             "Total to schools": dollars(h.total),
             "Base per weighted pupil": dollars(h.base, True),
             "Schools gaining": f"{h.gaining:,}",
             "Schools losing": f"{h.losing:,}",
-            "Biggest loss": f"{dollars(h.biggest_loss)} ({h.biggest_loss_pct:.1f}%)",
+            "Schools unchanged": f"{h.unchanged:,}",
+            "New schools": f"{h.new_schools:,}",
+            "Biggest loss": f"{dollars(h.biggest_loss)} ({h.biggest_loss_pct:.1f}%)" if h.biggest_loss else "none",
             "Hold-harmless cost": dollars(h.hold_harmless_cost),
-            "Poorest / least-poor quarter": "—" if h.quartile_ratio is None else f"{h.quartile_ratio:.3f}",
+            LABELS["quartile_ratio"]: figure_text(h.quartile_ratio, "ratio"),
         }
     return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------------------------------
-# Presentation view
-# --------------------------------------------------------------------------------------------------
-
-def presentation_view(allocation: Allocation, district: District) -> None:
-    """Large type, the few numbers that matter, two high-contrast charts."""
-    st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
-    h = headline(allocation, district)
-    s = allocation.scenario
-    st.markdown(f'<div class="sbb-title">{_html(s.title)}</div>'
-                f'<div class="sbb-sub">{h.schools:,} schools · {allocation.table["enrollment"].sum():,.0f} pupils · '
-                f'base {dollars(h.base, True)} per weighted pupil</div>', unsafe_allow_html=True)
-    cards = "".join(f'<div class="sbb-card {kind}"><div class="label">{_html(label)}</div>'
-                    f'<div class="value">{_html(value)}</div><div class="note">{_html(note)}</div></div>'
-                    for label, value, note, kind in key_numbers(h))
-    st.markdown(f'<div class="sbb-cards" data-testid="sbb-cards">{cards}</div>', unsafe_allow_html=True)
-    left, right = st.columns([3, 2])
-    with left:
-        st.markdown('<div class="sbb-chart-title">Every school\'s change against last year</div>',
-                    unsafe_allow_html=True)
-        st.altair_chart(charts.delta_bars(allocation.table, big=True, height=600), width="stretch", theme=None)
-    eq = equity_data(allocation, district)
-    with right:
-        if eq is not None:
-            st.markdown('<div class="sbb-chart-title">Dollars per pupil, least poor to poorest quarter</div>',
-                        unsafe_allow_html=True)
-            st.altair_chart(charts.quartile_chart(eq.quartiles, big=True, height=600), width="stretch", theme=None)
-
-
-def _html(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def key_numbers(h: Headline) -> list[tuple[str, str, str, str]]:
-    """The presentation cards: (label, value, note, style) for total, gaining, losing, biggest loss,
-    hold-harmless cost and the headline equity ratio."""
-    change = h.total - h.prior_total
-    out = [
-        ("Total to schools", f"${h.total / 1e6:,.1f}M", "same as last year" if round(change) == 0
-         else f"{signed(change)} vs last year", ""),
-        ("Schools gaining", f"{h.gaining:,}", f"of {h.schools:,}" + (f" ({h.new_schools:,} new)" if h.new_schools else ""),
-         "gain"),
-        ("Schools losing", f"{h.losing:,}", f"of {h.schools:,}", "loss"),
-        ("Biggest loss", dollars(h.biggest_loss) if h.biggest_loss else "none",
-         f"{h.biggest_loss_pct:.1f}% · {h.biggest_loser}" if h.biggest_loser else "no school loses", "loss"),
-        ("Hold-harmless cost", dollars(h.hold_harmless_cost), f"{h.schools_at_floor} schools at the floor", ""),
-    ]
-    if h.quartile_ratio is not None:
-        before = f"last year {h.quartile_ratio_prior:.2f}" if h.quartile_ratio_prior is not None else ""
-        out.append(("Poorest ÷ least-poor quarter", f"{h.quartile_ratio:.2f}×", before, ""))
-    return out

@@ -1,7 +1,7 @@
 """What the page shows, as plain data: headline numbers, the per-school table, the equity table.
 
-All money is in dollars. Equity comparisons with last year use only schools that had a prior-year
-allocation (a new school has none), and measure both years on this year's pupils.
+All money is in dollars. Every number comes from `sbb.figures` (this year: every school; last year:
+the schools that had an allocation, on this year's pupils); this module only shapes it for the page.
 """
 
 from __future__ import annotations
@@ -13,110 +13,17 @@ import pandas as pd
 
 from ..allocate import Allocation
 from ..district import District
-from ..equity import equity_report, lorenz_points, poverty_scatter, quartile_bars, vertical_metrics
-from ..report import dollars
-from ..scenario import Scenario
-from ..weights import FlagNeed, WeightTable
+from ..equity import lorenz_points, poverty_scatter, quartile_bars
+from ..figures import (KINDS, LAST_YEAR, THIS_YEAR, Figures, board_figures, change_text, figure_text,  # noqa: F401
+                       poor_pupils, poverty_column, scenario_district, signed)
 
 
-def signed(x: float | None, cents: bool = False) -> str:
-    """'+$1,234' / '-$1,234' / '$0'; an em dash for a missing value.
-
-    >>> signed(1234.4), signed(-50), signed(0)
-    ('+$1,234', '-$50', '$0')
-    """
-    if x is None or pd.isna(x):
-        return "—"
-    text = dollars(abs(x), cents)
-    return text if round(x, 2 if cents else 0) == 0 else ("+" if x > 0 else "-") + text
+Headline = Figures  # the headline numbers are `sbb.figures.Figures`
 
 
-def poverty_column(weights: WeightTable) -> str | None:
-    """The roster column that marks poor pupils: the need named 'poverty', else a flag named 'frl'."""
-    for need in weights.needs:
-        if isinstance(need, FlagNeed) and need.name == "poverty":
-            return need.column
-    for need in weights.needs:
-        if isinstance(need, FlagNeed) and need.column == "frl":
-            return need.column
-    return None
-
-
-def scenario_district(district: District, scenario: Scenario) -> District:
-    """The district whose pupils the allocation is for (projected, with an enrollment change)."""
-    if scenario.theory.enrollment_change is None:
-        return district
-    from ..enrollment import project
-
-    return project(district, scenario)
-
-
-def poor_pupils(district: District, scenario: Scenario) -> np.ndarray | None:
-    """Poor pupils per school for the allocation's pupils; None when the weights have no poverty flag."""
-    column = poverty_column(scenario.weights)
-    if column is None or column not in district.counts:
-        return None
-    return scenario_district(district, scenario).counts[column].to_numpy(dtype=float)
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The few numbers that matter (dollars; ratio unit-free; None when not available)."""
-
-    total: float
-    prior_total: float
-    base: float
-    gaining: int
-    losing: int
-    schools: int
-    new_schools: int
-    biggest_loss: float
-    biggest_loss_pct: float
-    biggest_loser: str | None
-    hold_harmless_cost: float
-    schools_at_floor: int
-    quartile_ratio: float | None
-    quartile_ratio_prior: float | None
-    quartile_ratio_same_schools: float | None
-
-
-def _quartile_ratio(dollars_per_school, pupils, poor) -> float | None:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_pupil = np.where(pupils > 0, dollars_per_school / np.where(pupils > 0, pupils, 1), np.nan)
-    try:
-        ratio = vertical_metrics(per_pupil, pupils, poor)["quartile_ratio"]
-    except ValueError:
-        return None
-    return float(ratio) if np.isfinite(ratio) else None
-
-
-def headline(allocation: Allocation, district: District) -> Headline:
-    """Headline numbers of an allocation. The equity ratio is the poorest quarter of pupils' dollars
-    per pupil over the least poor quarter's; last year's is on the schools that had a prior year, and
-    so is `quartile_ratio_same_schools` (this scenario on those schools, for a like-for-like change)."""
-    t = allocation.table
-    s = allocation.summary()
-    pupils = t["enrollment"].to_numpy(dtype=float)
-    alloc = t["allocation"].to_numpy(dtype=float)
-    prior = t["prior_allocation"].to_numpy(dtype=float)
-    poor = poor_pupils(district, allocation.scenario)
-    ratio = ratio_prior = ratio_same = None
-    if poor is not None:
-        ratio = _quartile_ratio(alloc, pupils, poor)
-        had = ~np.isnan(prior)
-        if had.any():
-            ratio_prior = _quartile_ratio(prior[had], pupils[had], poor[had])
-            ratio_same = _quartile_ratio(alloc[had], pupils[had], poor[had])
-    losers = t["delta"].where(t["delta"] < 0)
-    loser = t.loc[losers.idxmin(), "school_name"] if losers.notna().any() else None
-    return Headline(
-        total=float(allocation.total), prior_total=float(np.nansum(prior)), base=float(allocation.base_per_weighted_pupil),
-        gaining=int(s["gaining"]), losing=int(s["losing"]), schools=int(s["schools"]),
-        new_schools=int(s["new_schools"]), biggest_loss=float(s["biggest_loss"]),
-        biggest_loss_pct=float(s["biggest_loss_pct"]), biggest_loser=loser,
-        hold_harmless_cost=float(s["hold_harmless_cost"]), schools_at_floor=int(s["schools_at_floor"]),
-        quartile_ratio=ratio, quartile_ratio_prior=ratio_prior, quartile_ratio_same_schools=ratio_same,
-    )
+def headline(allocation: Allocation, district: District) -> Figures:
+    """The figures of an allocation (`sbb.figures.board_figures`: each defined once, with its schools)."""
+    return board_figures(allocation, district)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -191,83 +98,62 @@ def money_columns(table: pd.DataFrame) -> list[str]:
 # Equity
 # --------------------------------------------------------------------------------------------------
 
-_FORMATS = {
-    "mean": "money", "median": "money", "min": "money", "max": "money", "range": "money", "p5": "money",
-    "p95": "money", "restricted_range": "money", "poor_mean": "money", "nonpoor_mean": "money",
-    "high_poverty_quartile_mean": "money", "low_poverty_quartile_mean": "money",
-    "poor_gap": "signed", "poverty_slope_per_10pts": "signed",
-    "federal_range_ratio": "pct", "cv": "pct", "atkinson": "pct", "mcloone": "pct",
-    "verstegen": "ratio", "poor_ratio": "ratio", "quartile_ratio": "ratio",
-}
 MARKS = {"better": "▲ better", "worse": "▼ worse", "same": "= same", "—": ""}
-
-
-def _fmt(measure: str, v: float) -> str:
-    if v is None or not np.isfinite(v):
-        return "—"
-    kind = _FORMATS.get(measure, "index")
-    if kind == "money":
-        return dollars(v)
-    if kind == "signed":
-        return signed(v)
-    if kind == "pct":
-        return f"{v:.1%}"
-    if kind == "ratio":
-        return f"{v:.3f}"
-    return f"{v:.4f}"
 
 
 @dataclass(frozen=True)
 class EquityData:
-    """Equity views of one allocation against last year (same schools on both sides)."""
+    """Equity views of one allocation against last year (`sbb.figures` rule: this year every school,
+    last year the schools that had an allocation)."""
 
-    report: pd.DataFrame          # equity_report output
-    table: pd.DataFrame           # for display: basis, Measure, Last year, Scenario, Change, Reading
+    report: pd.DataFrame          # sbb.figures equity report
+    table: pd.DataFrame           # for display: Basis, key, Measure, Last year, This scenario, Change, ...
     scatter: pd.DataFrame         # school_name, poverty_share, per_pupil, pupils
     trend: dict                   # intercept, slope (dollars per unit share)
     lorenz: pd.DataFrame          # label, pupil_share, dollar_share
     quartiles: pd.DataFrame       # label, quartile, mean_per_pupil, poverty_share
-    left_out: int                 # new schools left out of the comparison
+    left_out: int                 # new schools: in this year's figures, not in last year's
 
 
-def equity_data(allocation: Allocation, district: District) -> EquityData | None:
+def equity_data(allocation: Allocation, district: District, figures: Figures | None = None) -> EquityData | None:
     """Equity report and chart data of the scenario against last year; None without a poverty flag
     or when a school with pupils has no money (the measures take logarithms and ratios)."""
+    f = figures if figures is not None else board_figures(allocation, district)
+    if f.equity is None:
+        return None
     t = allocation.table
     poor = poor_pupils(district, allocation.scenario)
-    if poor is None:
-        return None
     prior = t["prior_allocation"].to_numpy(dtype=float)
     had = ~np.isnan(prior)
     pupils = t["enrollment"].to_numpy(dtype=float)
-    weighted = t["weighted_enrollment"].to_numpy(dtype=float)
     now = t["allocation"].to_numpy(dtype=float)
     names = t["school_name"].astype(str).to_numpy()
     try:
-        report = equity_report({"Last year": prior[had], "Scenario": now[had]}, pupils[had], weighted[had], poor[had])
         with np.errstate(divide="ignore", invalid="ignore"):
             pp_now = pd.Series(np.where(pupils > 0, now / np.where(pupils > 0, pupils, 1), np.nan), index=names)
             pp_prior = np.where(pupils > 0, prior / np.where(pupils > 0, pupils, 1), np.nan)
         scatter, trend = poverty_scatter(pp_now, pupils, poor)
         lorenz = pd.concat([
             lorenz_points(pp_prior[had], pupils[had]).assign(label="Last year"),
-            lorenz_points(pp_now.to_numpy()[had], pupils[had]).assign(label="Scenario"),
+            lorenz_points(pp_now.to_numpy(), pupils).assign(label="Scenario"),
         ], ignore_index=True)
         quarters = pd.concat([
             quartile_bars(pp_prior[had], pupils[had], poor[had]).assign(label="Last year"),
-            quartile_bars(pp_now.to_numpy()[had], pupils[had], poor[had]).assign(label="Scenario"),
+            quartile_bars(pp_now.to_numpy(), pupils, poor).assign(label="Scenario"),
         ], ignore_index=True)
     except ValueError:
         return None
     scatter = scatter.rename_axis("school_name").reset_index()
-    change = "Scenario change vs Last year"
+    report = f.equity
+    kinds = [KINDS.get(m, "index") for m in report["measure"]]
     table = pd.DataFrame({
         "Basis": report["basis"],
+        "key": report["measure"],
         "Measure": report["label"],
-        "Last year": [_fmt(m, v) for m, v in zip(report["measure"], report["Last year"])],
-        "Scenario": [_fmt(m, v) for m, v in zip(report["measure"], report["Scenario"])],
-        "Change": report[change].map(MARKS).fillna(""),
-        "Better when": report["better_when"].replace({"—": ""}),
+        "Last year": [figure_text(v, k) for v, k in zip(report[LAST_YEAR], kinds)],
+        "This scenario": [figure_text(v, k) for v, k in zip(report[THIS_YEAR], kinds)],
+        "Change": [change_text(v, w, k) for v, w, k in zip(report[THIS_YEAR], report[LAST_YEAR], kinds)],
+        "Better or worse": report[f"{THIS_YEAR} change vs {LAST_YEAR}"].map(MARKS).fillna(""),
         "Reading": report["reading"],
     })
     return EquityData(report, table, scatter, trend, lorenz, quarters, int((~had).sum()))

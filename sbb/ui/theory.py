@@ -40,25 +40,29 @@ def render(allocation: Allocation, district: District, big: bool = False) -> Non
     import streamlit as st
 
     if not uses_theory(allocation):
-        st.info("This scenario uses none of the theory-of-action tables. Pick **theory_of_action.toml** in the "
-                "sidebar to see central costs, support by performance band, earned autonomy and a phase-in.")
+        st.info("This scenario uses none of the theory-of-action settings. Pick **Theory of action: central "
+                "services, support by band, earned autonomy, 3-year phase-in** in the sidebar to see central costs, "
+                "support by performance band, earned autonomy and a phase-in.")
     steps = pot_waterfall(allocation)
     st.subheader("From the budget to the schools")
     st.altair_chart(charts.waterfall(steps, big=big), width="stretch")
     with st.expander("The steps in dollars"):
         st.dataframe(steps.assign(amount=steps["amount"].map(dollars))[["step", "amount"]]
-                     .rename(columns={"step": "Step", "amount": "Dollars"}), hide_index=True, width="stretch")
+                     .rename(columns={"step": "Step", "amount": "Dollars"}), hide_index=True, width="stretch", placeholder="—")
     bands = schools_by_band(allocation, district)
     if len(bands):
         st.subheader("Schools by performance band")
+        st.caption("Performance bands come from the district's school performance framework: band 1 is the "
+                   "highest-performing, band 5 the lowest. Lower bands get more support and control less of "
+                   "their own money.")
         left, right = st.columns([3, 2])
         with left:
-            st.dataframe(band_table(bands), hide_index=True, width="stretch")
+            st.dataframe(band_table(bands), hide_index=True, width="stretch", placeholder="—")
         with right:
             if bands["discretionary"].notna().any():
                 st.altair_chart(charts.band_chart(bands, big=big), width="stretch")
             else:
-                st.caption("Earned autonomy is not set in this scenario ([autonomy] table).")
+                st.caption("This scenario does not set how much of its money each band controls (earned autonomy).")
     years = allocation.scenario.theory.phase_in_years
     if years:
         st.subheader(f"Phase-in over {years} years")
@@ -72,8 +76,8 @@ def render(allocation: Allocation, district: District, big: bool = False) -> Non
             st.dataframe(off.rename(columns={"school_id": "School ID", "school_name": "School",
                                              "allocation": f"Year {years}", "formula_amount": "Formula amount",
                                              "gap": "Gap"}),
-                         hide_index=True, width="stretch",
-                         column_config={c: st.column_config.NumberColumn(format="$%,.0f")
+                         hide_index=True, width="stretch", placeholder="—",
+                         column_config={c: st.column_config.NumberColumn(format="dollar", step=1)
                                         for c in (f"Year {years}", "Formula amount", "Gap")})
         else:
             st.caption(f"Every school reaches its formula amount by year {years}.")

@@ -1,0 +1,193 @@
+"""Solve for a target: the value of one setting at which a result reaches a wanted value.
+
+The result is evaluated on a scan of `SCAN` evenly spaced values across the range (the parameter's
+default range unless one is given); the first place where it reaches the target is then refined:
+
+* a continuous result (dollars, ratios, equity measures): `scipy.optimize.brentq` on the bracket
+  where `result - target` changes sign, then the value on the parameter's lattice (a millionth of a
+  weight or percentage point, one dollar of budget) closest to the target. It is met to within the
+  change one lattice step of the parameter makes; `Solution.achieved` says exactly what it gives.
+* a count of schools (a step function): bisection on the lattice for the smallest value at which the
+  count reaches the target (equals it, or passes it when the count jumps over it, which the
+  solution's `note` then says); one lattice step less does not reach it.
+
+Between two scan points the result is taken as monotone; a result that turns back between them
+may be missed (scan finer with `scan=`). When nothing in the range reaches the target the answer is
+`OutOfReach` (an `InputError`) saying the range of results the setting can reach.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from ..problems import InputError, Problem
+from ..report import dollars
+from ..scenario import Scenario
+from . import batch
+from .params import Parameter, linspace, parameter, snap, with_values
+from .sweep import check_range
+from .target import Evaluator, Outcome, Result, result
+
+SCAN = 41
+
+
+class OutOfReach(InputError):
+    """No value of the setting in its range gives the target."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The value found for `key`, the scenario with it, and what the result is there."""
+
+    key: str
+    value: float
+    target: str
+    wanted: float
+    achieved: float
+    scenario: Scenario
+    outcome: Outcome
+    note: str = ""
+
+
+def show(res: Result, x: float) -> str:
+    """A result's value as a person reads it."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    if res.kind == "count":
+        return f"{x:,.0f}"
+    if res.kind == "base":
+        return dollars(x, True)
+    if res.kind == "money":
+        return dollars(x)
+    if res.name == "biggest_loss_pct":
+        return f"{x:.4f}%"
+    return f"{x:.6f}"
+
+
+def show_value(p: Parameter, v: float) -> str:
+    """A parameter value as a person reads it."""
+    if p.kind == "budget":
+        return f"${v:,.0f}"
+    text = format(round(v, 6), "f").rstrip("0").rstrip(".")
+    return f"{text}%" if p.kind == "limit" else text
+
+
+def solve_for(evaluator: Evaluator, scenario: Scenario, key: str, target: str, wanted: float,
+              lo: float | None = None, hi: float | None = None, scan: int = SCAN) -> Solution:
+    """The value of `key` in [lo, hi] at which result `target` reaches `wanted` (module docstring)."""
+    res = result(target)
+    p = parameter(scenario, key, evaluator.prior_total)
+    d_lo, d_hi = p.default_range()
+    lo = max(p.lowest, d_lo) if lo is None else lo
+    hi = min(p.highest, d_hi) if hi is None else hi
+    if lo > hi:
+        raise InputError([Problem("--range", None, key, f"{lo:g}:{hi:g}", "FROM no greater than TO")])
+    check_range(scenario, p, lo, hi)
+    q = p.quantum
+    problems: list[str] = []
+
+    def at(v: float) -> tuple[float, Outcome | None]:
+        try:
+            o = evaluator.outcome(with_values(scenario, {key: v}))
+        except InputError as err:
+            problems.append(" ".join(x.expected for x in err.problems))
+            return math.nan, None
+        return res.compute(o), o
+
+    grid = np.unique(linspace(lo, hi, max(2, scan), q))
+    ys = _scan(evaluator, scenario, key, res, grid, problems)
+    gap = ys - wanted
+    finite = np.flatnonzero(np.isfinite(gap))
+    if finite.size == 0:
+        raise OutOfReach([Problem("--vary", None, key, f"{show_value(p, lo)} to {show_value(p, hi)}",
+                                  "a range with at least one feasible value; every value scanned fails: " + problems[0])])
+    first_sign = np.sign(gap[finite[0]])
+    reached = [i for i in finite if gap[i] == 0 or np.sign(gap[i]) != first_sign]
+    if not reached:
+        low, high = int(finite[np.argmin(ys[finite])]), int(finite[np.argmax(ys[finite])])
+        span = (f"{target} stays at {show(res, ys[low])}" if ys[low] == ys[high] else
+                f"{target} runs from {show(res, ys[low])} ({key} = {show_value(p, grid[low])}) to "
+                f"{show(res, ys[high])} ({key} = {show_value(p, grid[high])})")
+        raise OutOfReach([Problem("--target", None, target, show(res, wanted),
+                                  f"a target within reach: for {key} from {show_value(p, lo)} to {show_value(p, hi)} "
+                                  f"{span}; choose a target in that range or widen it with --range FROM:TO")])
+    i = reached[0]
+    before = [j for j in finite if j < i]
+    if res.steps:
+        value = float(grid[i]) if not before else _smallest_reaching(at, float(grid[before[-1]]), float(grid[i]), q,
+                                                                    wanted, first_sign)
+    elif gap[i] == 0 or not before:
+        value = float(grid[i])
+    else:
+        value = _closest(at, float(grid[before[-1]]), float(grid[i]), q, wanted)
+    achieved, outcome = at(value)
+    note = ""
+    if res.steps and achieved != wanted:
+        more = "or fewer" if first_sign > 0 else "or more"
+        note = (f"No value gives exactly {show(res, wanted)}: the count jumps past it. This is the smallest value "
+                f"at which it is {show(res, wanted)} {more} ({show(res, achieved)}).")
+    return Solution(key, value, target, wanted, achieved, with_values(scenario, {key: value}), outcome, note)
+
+
+def _scan(evaluator: Evaluator, scenario: Scenario, key: str, res: Result, grid: np.ndarray,
+          problems: list[str]) -> np.ndarray:
+    """The result at every scan value, allocated together through the batch (NaN where infeasible)."""
+    found = batch.outcomes(evaluator, [with_values(scenario, {key: float(v)}) for v in grid])
+    ys = np.full(len(grid), np.nan)
+    for i, o in enumerate(found):
+        if isinstance(o, InputError):
+            problems.append(" ".join(x.expected for x in o.problems))
+        else:
+            ys[i] = res.compute(o)
+    return ys
+
+
+def _smallest_reaching(at, a: float, b: float, q: float, wanted: float, first_sign: float) -> float:
+    """Bisection on the lattice: the smallest value in (a, b] at which the count reaches `wanted`
+    (a does not reach it, b does)."""
+    ka, kb = round(a / q), round(b / q)
+
+    def reaches(k: int) -> bool:
+        y = at(snap(k * q, q))[0]
+        return math.isfinite(y) and (y == wanted or np.sign(y - wanted) != first_sign)
+
+    while kb - ka > 1:
+        mid = (ka + kb) // 2
+        if reaches(mid):
+            kb = mid
+        else:
+            ka = mid
+    return snap(kb * q, q)
+
+
+def _closest(at, a: float, b: float, q: float, wanted: float) -> float:
+    """brentq on the bracket [a, b] (the result minus the target changes sign), then the lattice
+    value nearest the root whose result is closest to the target."""
+
+    def gap(v: float) -> float:
+        y = at(v)[0]
+        if not math.isfinite(y):
+            raise _Infeasible
+        return y - wanted
+
+    try:
+        root = brentq(gap, a, b, xtol=q / 8, rtol=4 * np.finfo(float).eps, maxiter=200)
+    except _Infeasible:  # an infeasible stretch inside the bracket: plain bisection on what is feasible
+        root = b
+    centre = snap(root, q)
+    best = None
+    for v in (centre - q, centre, centre + q):
+        v = snap(v, q)
+        if a <= v <= b:
+            y = at(v)[0]
+            if math.isfinite(y) and (best is None or abs(y - wanted) < best[0]):
+                best = (abs(y - wanted), v)
+    return best[1] if best is not None else snap(b, q)
+
+
+class _Infeasible(Exception):
+    pass
