@@ -231,6 +231,16 @@ class Figures:
     cents: bool
     equity: pd.DataFrame | None = field(default=None, repr=False)
     equity_problem: str = ""
+    floor_phrase: str = "at the floor"   # what `schools_at_floor` counts (`limit_phrases`)
+    cap_phrase: str = "at the cap"       # what `schools_at_cap` counts
+
+    def floor_text(self) -> str:
+        """'3 schools at the floor' (or held up by the transition: see `limit_phrases`)."""
+        return f"{count_text(self.schools_at_floor, 'school')} {self.floor_phrase}"
+
+    def cap_text(self) -> str:
+        """'12 schools at the cap' (or held back by the transition: see `limit_phrases`)."""
+        return f"{count_text(self.schools_at_cap, 'school')} {self.cap_phrase}"
 
     @property
     def total_change(self) -> float:
@@ -301,6 +311,26 @@ def equity_figures(allocation: Allocation, district: District, projected: bool =
     return report, ""
 
 
+def limit_phrases(scenario, phase_in_years: int = 1) -> tuple[str, str]:
+    """What the two limit counts cover, as the words after "N schools": the schools whose allocation
+    is above their formula amount (`hold_harmless_adjustment` > 0) and those below it
+    (`cap_adjustment` < 0). Without a transition these are the schools at the hold-harmless floor and
+    at the gains cap. A `[transition]` that closes only part of a loss also holds schools above their
+    formula, and one that passes on only part of a gain holds them below it, so the words name both
+    causes. With a phase-in, the counts are year 1's."""
+    t = scenario.transition
+    floor_by = [w for w, on in (("the floor", scenario.max_loss_pct is not None),
+                                ("the transition", t is not None and t.share_of_loss < 1)) if on]
+    cap_by = [w for w, on in (("the cap", scenario.max_gain_pct is not None),
+                              ("the transition", t is not None and t.share_of_gain < 1)) if on]
+    floor = "held up by " + " or ".join(floor_by) if "the transition" in floor_by else "at the floor"
+    cap = "held back by " + " or ".join(cap_by) if "the transition" in cap_by else "at the cap"
+    if phase_in_years > 1:
+        floor = "protected in year 1" if floor == "at the floor" else floor + " in year 1"
+        cap = "held back in year 1" if cap == "at the cap" else cap + " in year 1"
+    return floor, cap
+
+
 def board_figures(allocation: Allocation, district: District | None, equity: bool = True,
                   projected: bool = False) -> Figures:
     """Every figure of `allocation` (on `district`, the files as loaded, before any projection, or
@@ -330,4 +360,5 @@ def board_figures(allocation: Allocation, district: District | None, equity: boo
         largest_pct_loser=str(t.loc[worst_pct, "school_name"]) if loses else None,
         phase_in_years=max(1, len(allocation.years)), year_shown=1, cents=allocation.scenario.rounding == "cents",
         equity=report, equity_problem=problem,
+        **dict(zip(("floor_phrase", "cap_phrase"), limit_phrases(allocation.scenario, max(1, len(allocation.years))))),
     )

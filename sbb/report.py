@@ -44,19 +44,16 @@ def summary_lines(a: Allocation, district=None) -> list[str]:
         ("base per weighted pupil", dollars(f.base, True)),
         ("schools", f"{f.schools} ({f.gaining} gaining, {f.losing} losing, {f.unchanged} unchanged, "
                     f"{f.new_schools} new)"),
-        ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} "
-                               f"({count_text(f.schools_at_floor, 'school')} at the floor)"),
-        ("gains cap recovered", f"{dollars(f.cap_recovered, cents)} ({count_text(f.schools_at_cap, 'school')} at the cap)"),
+        ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} ({f.floor_text()})"),
+        ("gains cap recovered", f"{dollars(f.cap_recovered, cents)} ({f.cap_text()})"),
         ("biggest loss", f"{dollars(f.biggest_loss, cents)} ({f.biggest_loss_pct:.1f}%)"),
     ]
     if f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser:
         rows.append(("biggest loss in percent", f"{f.largest_pct_loss:.1f}% ({f.largest_pct_loser})"))
     at = {k: i for i, (k, _) in enumerate(rows)}
     if f.phase_in_years > 1:
-        rows[at["hold-harmless cost"]] = ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} "
-                                          f"({count_text(f.schools_at_floor, 'school')} protected in year 1)")
         rows[at["gains cap recovered"]] = ("held back from gainers", f"{dollars(f.cap_recovered, cents)} "
-                                              f"({count_text(f.schools_at_cap, 'school')} in year 1)")
+                                              f"({f.cap_text()})")
     for key, kind in (("mean", "money"), ("quartile_ratio", "ratio")):
         now, last = f.measure(key)
         if now is not None:

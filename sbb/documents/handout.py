@@ -41,7 +41,7 @@ def headline_items(allocation: Allocation, district: District) -> list[tuple[str
              (f"Biggest loss: {h.biggest_loser}" if h.biggest_loser else "Biggest loss",
               signed(-h.biggest_loss, cents) if h.biggest_loss else "none"),
              ("Hold-harmless cost", dollars(h.hold_harmless_cost, cents)),
-             ("Schools at the floor", f"{h.schools_at_floor:,}")]
+             (f"Schools {h.floor_phrase}", f"{h.schools_at_floor:,}")]
     if h.quartile_ratio is not None:
         before = (f" (last year {figure_text(h.quartile_ratio_prior, 'ratio')})"
                   if h.quartile_ratio_prior is not None else "")  # written as the app writes it (sbb.figures)

@@ -957,11 +957,13 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
         line("Check: budget less central costs less the total", f"=budget{managed}-B{check}", money,
              note="0 as exported; editing a weight moves the total but does not re-solve the base")
         cache[(ws.title, f"B{r - 1}")] = _num(round(float(allocation.pot) - allocation.total, 2))
+    from ..figures import count_text, limit_phrases
+
+    floor_phrase, cap_phrase = limit_phrases(allocation.scenario, summ["phase_in_years"])
     line("Hold-harmless cost", allocation.hold_harmless_cost, money,
-         note=f"{summ['schools_at_floor']} schools lifted to their floor"
-         + (" in year 1" if summ["phase_in_years"] > 1 else ""))
+         note=f"{count_text(summ['schools_at_floor'], 'school')} {floor_phrase}")
     line("Recovered by the gains cap", allocation.cap_recovered, money,
-         note=f"{summ['schools_at_cap']} schools held back" + (" in year 1" if summ["phase_in_years"] > 1 else ""))
+         note=f"{count_text(summ['schools_at_cap'], 'school')} {cap_phrase}")
     section("Schools")
     line("Schools", summ["schools"], PUPILS)
     line("Gaining", summ["gaining"], PUPILS)

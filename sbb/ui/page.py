@@ -312,7 +312,7 @@ def metrics(h: Figures) -> None:
                        f"{h.biggest_loss_pct:.1f}% · {h.biggest_loser}" if h.biggest_loser else "no school loses",
                        delta_color="off", delta_arrow="off", border=True)
         cols[4].metric("Hold-harmless cost", dollars(h.hold_harmless_cost),
-                       f"{count_text(h.schools_at_floor, 'school')} at the floor", delta_color="off", delta_arrow="off",
+                       h.floor_text(), delta_color="off", delta_arrow="off",
                        border=True)
         if h.quartile_ratio is not None:
             change = change_text(h.quartile_ratio, h.quartile_ratio_prior, "ratio")

@@ -68,7 +68,7 @@ def key_numbers(h: Figures) -> list[tuple[str, str, str, str]]:
          "loss"),
         ("Biggest loss", dollars(h.biggest_loss) if h.biggest_loss else "none",
          f"{h.biggest_loss_pct:.1f}% · {h.biggest_loser}" if h.biggest_loser else "no school loses", "loss"),
-        ("Hold-harmless cost", dollars(h.hold_harmless_cost), f"{count_text(h.schools_at_floor, 'school')} at the floor",
+        ("Hold-harmless cost", dollars(h.hold_harmless_cost), h.floor_text(),
          ""),
     ]
     if h.quartile_ratio is not None:
