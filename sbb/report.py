@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from .allocate import Allocation
+from .rounding_note import statutory_rounding_note
 
 
 def dollars(x: float | None, cents: bool = False) -> str:
@@ -82,15 +83,9 @@ def real_formula_lines(a: Allocation) -> list[tuple[str, str]]:
                                    f"{dollars(a.cap_recovered, cents)} held back ({below} schools)"))
     if s.applies_to:
         rows.append(("hold-harmless applies to", f"schools marked yes in '{s.applies_to}'"))
-    r = s.weights.rounding
-    if r.any():
-        places = ", ".join(f"{k.replace('_', ' ')} {getattr(r, k)}" for k in ("share", "factor", "counted",
-                           "weighted_pupils", "formula") if getattr(r, k) is not None)
-        if s.mode == "fixed_base":
-            rows.append(("statutory rounding", f"half away from zero, decimals: {places}"))
-        else:
-            rows.append(("statutory rounding", f"pupil steps rounded ({places}); budget-neutral: the base is "
-                                               "solved on the unrounded dollar line and allocations rounded to the budget"))
+    note = statutory_rounding_note(s)
+    if note:
+        rows.append(("statutory rounding", note))
     return rows
 
 

@@ -59,6 +59,7 @@ from ..spelling import GRADES
 from ..theory import band_supplement_amount
 from ..allocate import district_school_inputs
 from ..school_inputs import SchoolInputs
+from ..rounding_note import statutory_rounding_note
 from ..statutory import round_half_away
 from ..transition import transition as transition_map
 from . import formulas as fx
@@ -405,14 +406,9 @@ def _weights_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> No
                 "recalculates every school's allocation exactly as the engine would.")
     note += (" Yellow cells are parameters (each is a named range, see the Name column). "
              "'solved' values come from the engine and are not read back.")
-    r = s.weights.rounding
-    if r.any():
-        places = ", ".join(f"{k.replace('_', ' ')} {getattr(r, k)}" for k in ("share", "factor", "counted",
-                           "weighted_pupils", "formula") if getattr(r, k) is not None)
-        note += (f" Statutory rounding (decimals: {places}) is written into the Allocations formulas as ROUND, "
-                 "half away from zero" + ("" if s.mode == "fixed_base" else
-                                         "; in this budget-neutral scenario the formula amount is not rounded")
-                 + ".")
+    rounding = statutory_rounding_note(s)
+    if rounding:
+        note += f" {rounding} The Allocations formulas apply it with ROUND."
     ws["A2"] = note
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:F2")
