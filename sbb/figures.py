@@ -160,7 +160,10 @@ def count_text(n: int, noun: str, plural: str | None = None) -> str:
 # --------------------------------------------------------------------------------------------------
 
 def poverty_column(weights: WeightTable) -> str | None:
-    """The roster column that marks poor pupils: the need named 'poverty', else a flag named 'frl'."""
+    """The roster column that marks poor pupils: the need named 'poverty', else a flag named 'frl'
+    (a weight table's `[equity] poverty_need` names another need: see `poverty_columns`)."""
+    if weights.poverty_need is not None:
+        return weights.need(weights.poverty_need).column
     for need in weights.needs:
         if isinstance(need, FlagNeed) and need.name == "poverty":
             return need.column
@@ -168,6 +171,28 @@ def poverty_column(weights: WeightTable) -> str | None:
         if isinstance(need, FlagNeed) and need.column == "frl":
             return need.column
     return None
+
+
+def poverty_columns(weights: WeightTable) -> list[str] | None:
+    """The counts columns whose sum is a school's poor pupils; None when nothing marks poverty.
+
+    A weight table's `[equity] poverty_need` (and its `levels`, all levels when not given) says which
+    need counts: every counts column of that need (each level, each grade band). Without it, the
+    flag of `poverty_column`."""
+    if weights.poverty_need is None:
+        column = poverty_column(weights)
+        return None if column is None else [column]
+    levels = set(weights.poverty_levels)
+    return [c.column for c in weights.categories()
+            if c.need == weights.poverty_need and (not levels or c.level in levels)]
+
+
+def _poor_in(counts: pd.DataFrame, weights: WeightTable) -> np.ndarray | None:
+    """Poor pupils per school in `counts` (see `poverty_columns`)."""
+    columns = poverty_columns(weights)
+    if not columns or any(c not in counts for c in columns):
+        return None
+    return counts[columns].to_numpy(dtype=float).sum(axis=1)
 
 
 def scenario_district(district: District, scenario: Scenario) -> District:
@@ -181,10 +206,9 @@ def scenario_district(district: District, scenario: Scenario) -> District:
 
 def poor_pupils(district: District, scenario: Scenario) -> np.ndarray | None:
     """Poor pupils per school for the allocation's pupils; None when the weights have no poverty flag."""
-    column = poverty_column(scenario.weights)
-    if column is None or column not in district.counts:
+    if _poor_in(district.counts, scenario.weights) is None:
         return None
-    return scenario_district(district, scenario).counts[column].to_numpy(dtype=float)
+    return _poor_in(scenario_district(district, scenario).counts, scenario.weights)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -288,8 +312,7 @@ def equity_figures(allocation: Allocation, district: District, projected: bool =
     `projected`: the district's counts are already the allocation's pupils (no projection)."""
     t = allocation.table
     if projected:
-        column = poverty_column(allocation.scenario.weights)
-        poor = district.counts[column].to_numpy(dtype=float) if column in district.counts else None
+        poor = _poor_in(district.counts, allocation.scenario.weights)
     else:
         poor = poor_pupils(district, allocation.scenario)
     if poor is None:
