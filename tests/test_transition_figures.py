@@ -49,6 +49,7 @@ def test_transition_schools_are_not_called_at_the_floor():
     text = "\n".join(summary_lines(a, d))
     assert "(1 school held up by the transition)" in text and "at the floor" not in text
     assert "(2 schools held back by the transition)" in text and "at the cap" not in text
+    assert "kept above the formula (1 school)," in text and text.rstrip().endswith("held back (2 schools)")
 
 
 def test_floor_and_transition_together_and_the_workbook_note():
