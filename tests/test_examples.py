@@ -1,0 +1,145 @@
+"""Example districts: the manifests, which scenarios fit which data (from the files' headers), and the
+app's District picker (Streamlit AppTest): Minnesota's published total, back to the sample, the address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, SAMPLE, SCENARIOS
+from sbb.allocate import allocate
+from sbb.district import load_district
+from sbb.examples import (elsewhere_line, file_headers, fitting, load_examples, missing_columns, parse_manifest)
+from sbb.problems import InputError
+from sbb.report import dollars
+from sbb.scenario import load_scenario
+
+SAMPLE_SCENARIOS = {"baseline.toml", "ell_050.toml", "ell_050_hold_harmless.toml", "enrollment_shift.toml",
+                    "fixed_base.toml", "hold_harmless_3pct.toml", "poverty_030.toml", "theory_of_action.toml"}
+MINNESOTA_TOTAL = "$461,850,014.72"  # published: MN House Research, FY2022 compensatory revenue, all sites
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return {p.name: load_scenario(p) for p in sorted(SCENARIOS.glob("*.toml"))}
+
+
+@pytest.fixture(scope="module")
+def examples():
+    return {e.key: e for e in load_examples(SAMPLE)}
+
+
+def fits(example, scenarios):
+    data = example.roster or example.counts
+    return set(fitting(scenarios, file_headers(example.schools), file_headers(data), example.roster is not None))
+
+
+def test_every_shipped_scenario_fits_exactly_the_district_it_was_made_for(shipped, examples):
+    assert list(examples) == ["sample", "connecticut_ecs_style", "minnesota_fy2022", "nyc_fsf_fy2019"]
+    # each shipped scenario is named by exactly one manifest
+    named = [n for e in examples.values() for n in e.scenarios]
+    assert sorted(named) == sorted(shipped)
+    assert set(examples["sample"].scenarios) == SAMPLE_SCENARIOS
+    # computed from the files' headers: the sample's 8, and each real example only its own
+    assert fits(examples["sample"], shipped) == SAMPLE_SCENARIOS
+    assert fits(examples["minnesota_fy2022"], shipped) == {"minnesota_compensatory_fy2022.toml"}
+    assert fits(examples["nyc_fsf_fy2019"], shipped) == {"nyc_fsf_fy2019.toml", "nyc_fsf_fy2019_per_capita.toml"}
+    assert fits(examples["connecticut_ecs_style"], shipped) == {"connecticut_ecs_style_transition.toml"}
+
+
+def test_missing_columns_names_what_the_weight_table_reads(shipped):
+    mn = shipped["minnesota_compensatory_fy2022.toml"]
+    # the sample roster has grade and frl/ell/sped, no lunch column
+    assert missing_columns(mn, ["school_id", "prior_allocation"], ["student_id", "school_id", "grade", "frl"],
+                           roster=True) == ["lunch"]
+    # counts: MN reads enrollment and lunch_free / lunch_reduced; grade columns written 'K', '1'.. add up
+    grades = ["PK", "K", *map(str, range(1, 13))]
+    assert missing_columns(mn, ["school_id"], ["school_id", *grades, "Lunch Free", "lunch_reduced"], False) == []
+    assert missing_columns(mn, ["school_id"], ["school_id", "enrollment", "lunch_free"], False) == ["lunch_reduced"]
+    # Connecticut's multiplier and magnet bonus are schools-file columns ([multiplier], [extra_amounts])
+    ct = shipped["connecticut_ecs_style_transition.toml"]
+    assert missing_columns(ct, ["school_id"], ["school_id", "enrollment", "low_income", "ell"], False) == ["aid_ratio", "magnet"]
+    # the theory of action reads the performance metrics from the schools file
+    assert "achievement" in missing_columns(shipped["theory_of_action.toml"], ["school_id"],
+                                            ["school_id", "grade", "frl", "ell", "sped"], True)
+
+
+def test_the_line_names_the_other_districts(examples):
+    line = elsewhere_line(["minnesota_compensatory_fy2022.toml", "nyc_fsf_fy2019.toml",
+                           "nyc_fsf_fy2019_per_capita.toml", "connecticut_ecs_style_transition.toml"],
+                          examples.values())
+    assert line == ("4 shipped scenarios need another district: Minnesota compensatory revenue FY2022 (1); "
+                    "NYC Fair Student Funding FY2019 (2); Connecticut ECS-style transition (1).")
+    assert elsewhere_line([], examples.values()) == ""
+
+
+def test_a_bad_manifest_names_every_problem(tmp_path: Path):
+    (tmp_path / "schools.csv").write_text("school_id\n")
+    doc = {"title": "X", "source": "two\nlines", "schools": "schools.csv", "roster": "r.csv", "counts": "c.csv",
+           "scenario": []}
+    with pytest.raises(InputError) as err:
+        parse_manifest(doc, "district.toml", tmp_path, "x")
+    columns = [p.column for p in err.value.problems]
+    assert "scenario" in columns and "source" in columns and "roster" in columns and "counts" in columns
+    ok = parse_manifest({"title": "X", "source": "one", "schools": "schools.csv", "counts": "schools.csv"},
+                        "district.toml", tmp_path, "x")
+    assert ok.roster is None and ok.counts == str((tmp_path / "schools.csv").resolve()) and ok.scenarios == ()
+
+
+# --------------------------------------------------------------------------------------------------
+# The app
+# --------------------------------------------------------------------------------------------------
+
+def app(params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def radio(at: AppTest, key: str):
+    return [w for w in at.radio if w.key == key][0]
+
+
+def total(at: AppTest) -> str:
+    return [m.value for m in at.metric if m.label == "Total to schools"][0]
+
+
+@pytest.fixture(scope="module")
+def sample_total():
+    s = load_scenario(SCENARIOS / "baseline.toml")
+    district = load_district(SAMPLE / "schools.csv", s.weights, roster=SAMPLE / "roster.csv")
+    return dollars(allocate(district, s).total)
+
+
+def test_switch_to_minnesota_and_back(sample_total):
+    at = app()
+    assert radio(at, "district_pick").value == "sample"
+    assert set(radio(at, "pick").options) == {load_scenario(SCENARIOS / n).title for n in SAMPLE_SCENARIOS}
+    assert any("4 shipped scenarios need another district" in c.value for c in at.caption)
+    assert total(at) == sample_total
+    radio(at, "district_pick").set_value("minnesota_fy2022").run()
+    assert not at.exception, at.exception
+    assert total(at) == MINNESOTA_TOTAL
+    assert radio(at, "pick").options == ["Minnesota compensatory revenue FY2022, as published"]
+    assert at.query_params["data"] == ["example-minnesota_fy2022"] or at.query_params["data"] == \
+        "example-minnesota_fy2022"
+    radio(at, "district_pick").set_value("sample").run()
+    assert not at.exception, at.exception
+    assert total(at) == sample_total
+    assert radio(at, "pick").value == "baseline.toml"
+
+
+def test_an_example_address_opens_that_example_and_a_bad_one_says_so(sample_total):
+    at = app({"data": "example-minnesota_fy2022", "scenario": "minnesota_compensatory_fy2022.toml"})
+    assert radio(at, "district_pick").value == "minnesota_fy2022"
+    assert total(at) == MINNESOTA_TOTAL
+    assert not at.error
+    bad = app({"data": "example-atlantis", "scenario": "baseline.toml"})
+    assert radio(bad, "district_pick").value == "sample"
+    assert total(bad) == sample_total
+    assert len(bad.error) == 1 and "atlantis" in bad.error[0].value and "sample district" in bad.error[0].value
