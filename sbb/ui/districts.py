@@ -95,9 +95,9 @@ def init_districts(state: Any) -> None:
         state["own_source"] = state["source"]
     state["district_pick"] = e.key if e is not None else OWN
     wanted = (st.query_params.get_all("data") or [""])[-1]
-    if not wanted.startswith(PREFIX) and wanted != SAMPLE_KEY:
-        return
-    key = SAMPLE_KEY if wanted == SAMPLE_KEY else wanted[len(PREFIX):]
+    if not wanted.startswith(PREFIX):
+        return  # 'sample' keeps the files the server was started on (the address says so in a note)
+    key = wanted[len(PREFIX):]
     if key not in by_key():
         known = ", ".join(PREFIX + k for k in by_key() if k != SAMPLE_KEY)
         state["_address_message"] = ("error", (
@@ -166,12 +166,15 @@ def uploaded(state: Any, source: DataSource) -> None:
         saved[old] = (state["pick"], dict(state["settings"]))
     state["own_source"] = source
     state["source"] = source
-    state["district_pick"] = state["_district_now"] = OWN  # before the radio is drawn (next run)
+    state["_district_now"] = OWN
+    state["_district_next"] = OWN  # the radio is already drawn: set its value on the next run
 
 
 def district_picker(state: Any) -> None:
     """The District radio: each example with its title and source line; 'Your files' when loaded."""
     choices = [e.key for e in examples()] + ([OWN] if state.get("own_source") is not None else [])
+    if "_district_next" in state:
+        state["district_pick"] = state.pop("_district_next")
     if state.get("district_pick") not in choices:
         state["district_pick"] = choices[0]
     state["_district_now"] = state["district_pick"]
