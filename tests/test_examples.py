@@ -143,3 +143,39 @@ def test_an_example_address_opens_that_example_and_a_bad_one_says_so(sample_tota
     assert radio(bad, "district_pick").value == "sample"
     assert total(bad) == sample_total
     assert len(bad.error) == 1 and "atlantis" in bad.error[0].value and "sample district" in bad.error[0].value
+
+
+def test_settings_survive_a_visit_to_another_district_and_the_address_round_trips(sample_total):
+    at = app()
+    at.number_input(key="ctl:needs.ell.weight").set_value(0.5).run()
+    edited = total(at)  # budget-neutral: the total stays last year's, the schools' shares move
+    radio(at, "district_pick").set_value("minnesota_fy2022").run()
+    address = {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert address["data"] == "example-minnesota_fy2022"
+    again = app(address)                     # a reload, or a colleague opening the link
+    assert radio(again, "district_pick").value == "minnesota_fy2022" and total(again) == MINNESOTA_TOTAL
+    radio(at, "district_pick").set_value("sample").run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="ctl:needs.ell.weight").value == 0.5
+    assert total(at) == edited
+
+
+def test_uploaded_files_are_their_own_district_and_keep_their_scenario():
+    """Files for another formula are uploaded on the sample: the scenario that fits them opens, they
+    become 'Your files', and a visit to an example and back finds them and their settings."""
+    ct = SAMPLE / "connecticut_ecs_style"
+    at = app()
+    at.file_uploader(key="up_schools").set_value(("towns.csv", (ct / "schools.csv").read_bytes(), "text/csv"))
+    at.file_uploader(key="up_counts").set_value(("town_counts.csv", (ct / "counts.csv").read_bytes(), "text/csv"))
+    [b for b in at.button if b.label == "Check and load"][0].click().run()
+    assert not at.exception, at.exception
+    assert radio(at, "district_pick").value == "own"
+    assert radio(at, "pick").value == "connecticut_ecs_style_transition.toml"
+    # README's hand computation: 7,114,765.63 + 1,000,000.00 + 25,000,000.00
+    assert total(at) == "$33,114,765.63"
+    radio(at, "district_pick").set_value("sample").run()
+    assert radio(at, "pick").value == "baseline.toml"
+    radio(at, "district_pick").set_value("own").run()
+    assert not at.exception, at.exception
+    assert radio(at, "pick").value == "connecticut_ecs_style_transition.toml"
+    assert total(at) == "$33,114,765.63"

@@ -24,7 +24,7 @@ from ..examples import SAMPLE_KEY, Example, elsewhere_line, file_headers, fittin
 from ..problems import InputError
 from .address import FOREIGN, plain
 from .controls import settings_from_scenario, sync_widgets
-from .state import SAMPLE, DataSource, district_for, sample_source
+from .state import SAMPLE, DataSource, UploadResult, accept_upload, district_for, sample_source
 
 OWN = "own"          # the District choice of the user's files (command line or upload)
 PREFIX = "example-"  # the address's `data` value of an example: example-<folder name>
@@ -111,13 +111,19 @@ def init_districts(state: Any) -> None:
         _switch(state, key, load=False)
 
 
-def _switch(state: Any, key: str, load: bool = True) -> None:
-    """Make `key` (an example's key or OWN) the session's district: keep the district left's scenario
-    and settings, then open the new one's (as left, or the first scenario made for it that fits)."""
+def _keep(state: Any) -> dict:
+    """Remember the current district's scenario and settings (to find them again on coming back)."""
     saved = state.setdefault("_by_district", {})
     old = state.get("_district_now", state.get("district_pick"))
     if old is not None and "settings" in state:
         saved[old] = (state["pick"], dict(state["settings"]))
+    return saved
+
+
+def _switch(state: Any, key: str, load: bool = True, keep: bool = True) -> None:
+    """Make `key` (an example's key or OWN) the session's district: keep the district left's scenario
+    and settings, then open the new one's (as left, or the first scenario made for it that fits)."""
+    saved = _keep(state) if keep else state.setdefault("_by_district", {})
     source = state["own_source"] if key == OWN else source_of(by_key()[key])
     state["source"] = source
     state["district_pick"] = state["_district_now"] = key
@@ -158,23 +164,48 @@ def resync(state: Any) -> None:
         sync_widgets(state, state["start"], state["settings"])
 
 
-def uploaded(state: Any, source: DataSource) -> None:
-    """An upload was accepted: it becomes the session's own district (the choice 'Your files')."""
-    saved = state.setdefault("_by_district", {})
-    old = state.get("_district_now", state.get("district_pick"))
-    if old is not None and "settings" in state:
-        saved[old] = (state["pick"], dict(state["settings"]))
+def accept(state: Any, start: Any, files: list) -> UploadResult:
+    """Check uploaded files (schools, roster, counts) against the picked scenario; when its weight table
+    does not fit them but another scenario's does, against that one (the first that fits). On success
+    the files become the session's own district on the next run (`apply_upload`)."""
+    result = accept_upload(state["source"], start.baseline, *files, loader=district_for)
+    pick = state["pick"]
+    if result.error is not None:
+        probe = accept_upload(state["source"], start.baseline, *files, loader=lambda source, weights: source)
+        if probe.source is None:
+            return result
+        schools, data = _headers(probe.source)
+        if schools is None or data is None:
+            return result
+        names = fitting(state["scenarios"], schools, data, probe.source.roster is not None)
+        if not names or pick in names:
+            return result
+        own = [n for e in examples() for n in e.scenarios]
+        pick = min(names, key=lambda n: own.index(n) if n in own else len(own))
+        retry = accept_upload(state["source"], state["scenarios"][pick].baseline, *files, loader=district_for)
+        if retry.error is not None:
+            return result
+        result = retry
+    state["_upload_pending"] = (result.source, pick)
+    return result
+
+
+def apply_upload(state: Any) -> None:
+    """At the top of the run after an accepted upload (before any widget is drawn): the files become
+    'Your files', with the scenario and settings the user had when they fit, else the scenario that fits."""
+    pending = state.pop("_upload_pending", None)
+    if pending is None:
+        return
+    source, pick = pending
+    kept = (pick, dict(state["settings"]) if pick == state["pick"] and "settings" in state else None)
+    _keep(state)[OWN] = kept  # the district left first (it may be an earlier upload), then the new files
     state["own_source"] = source
-    state["source"] = source
-    state["_district_now"] = OWN
-    state["_district_next"] = OWN  # the radio is already drawn: set its value on the next run
+    _switch(state, OWN, keep=False)
 
 
 def district_picker(state: Any) -> None:
     """The District radio: each example with its title and source line; 'Your files' when loaded."""
     choices = [e.key for e in examples()] + ([OWN] if state.get("own_source") is not None else [])
-    if "_district_next" in state:
-        state["district_pick"] = state.pop("_district_next")
     if state.get("district_pick") not in choices:
         state["district_pick"] = choices[0]
     state["_district_now"] = state["district_pick"]

@@ -33,7 +33,7 @@ from ..figures import (BOARD_MEASURES, KINDS, LABELS, Figures, board_figures, bo
 from .presentation import equity_data, money_columns, school_table
 from .problems_view import show_problems
 from .story import WORKING_CSS, presentation_view
-from .state import accept_upload, district_for, init_session, read_scenario_upload
+from .state import district_for, init_session, read_scenario_upload
 from . import districts, workspace
 
 GROUP_NAMES = {"funding": "Budget", "grades": "Grades", "needs": "Needs", "amounts": "School amounts",
@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     st.html(WORKING_CSS)  # card wrapping and whole scenario titles (style only, no space taken)
     init_session(state, sys.argv[1:] if argv is None else argv)
     districts.init_districts(state)  # the District picker's choice (and an address's example district)
+    districts.apply_upload(state)  # files accepted on the run before: 'Your files'
     district = current_district(state, state["start"])
     if district is None:
         return
@@ -247,13 +248,12 @@ def upload_box(state: Any, start: Scenario) -> None:
             submitted = st.form_submit_button("Check and load")
         if submitted:
             files = [(f.name, f.getvalue()) if f is not None else None for f in (schools, roster, counts)]
-            result = accept_upload(state["source"], start.baseline, *files, loader=district_for)
+            result = districts.accept(state, start, files)  # another scenario's weights if only they fit
             if result.error is not None:
                 state["upload_errors"] = result.error.table()
             else:
                 state.pop("upload_errors", None)
-                districts.uploaded(state, result.source)  # its own District choice; examples stay
-                st.rerun()
+                st.rerun()  # the files become 'Your files' at the top of the next run
 
 
 def show_upload_errors(state: Any) -> None:
