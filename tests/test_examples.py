@@ -179,3 +179,32 @@ def test_uploaded_files_are_their_own_district_and_keep_their_scenario():
     assert not at.exception, at.exception
     assert radio(at, "pick").value == "connecticut_ecs_style_transition.toml"
     assert total(at) == "$33,114,765.63"
+
+
+def test_undo_stays_within_a_district():
+    at = app()
+    at.number_input(key="ctl:needs.ell.weight").set_value(0.5).run()
+    radio(at, "district_pick").set_value("minnesota_fy2022").run()
+    undo = [b for b in at.sidebar.button if b.label.endswith("Undo")][0]
+    assert undo.disabled  # nothing to undo on Minnesota yet (the ELL edit was made on the sample)
+    radio(at, "district_pick").set_value("sample").run()
+    [b for b in at.sidebar.button if b.label.endswith("Undo")][0].click().run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="ctl:needs.ell.weight").value == 0.4  # weights/sample_district.toml
+
+
+def test_command_line_files_of_an_example_open_that_example(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    mn = "sample_data/minnesota_fy2022/"  # as typed in the repository's folder
+    monkeypatch.setattr("sys.argv", ["app.py", "--schools", mn + "schools.csv", "--counts", mn + "counts.csv",
+                                     "--scenario", "scenarios/minnesota_compensatory_fy2022.toml"])
+    at = app()
+    assert radio(at, "district_pick").value == "minnesota_fy2022"
+    assert total(at) == MINNESOTA_TOTAL
+
+
+def test_a_scenario_made_for_other_data_goes_back_to_one_that_fits(monkeypatch, sample_total):
+    monkeypatch.setattr("sys.argv", ["app.py", "--scenario", str(SCENARIOS / "minnesota_compensatory_fy2022.toml")])
+    at = app()
+    assert any("does not fit the loaded data" in e.value for e in at.error)
+    assert radio(at, "pick").value == "baseline.toml" and total(at) == sample_total

@@ -15,6 +15,7 @@ What fits is worked out from the files' headers, read once per district (never s
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from .address import FOREIGN, plain
 from .controls import settings_from_scenario, sync_widgets
 from .state import SAMPLE, DataSource, UploadResult, accept_upload, district_for, sample_source
 
+HISTORY = "history"  # the undo history's session key (`workspace.HISTORY`)
 OWN = "own"          # the District choice of the user's files (command line or upload)
 PREFIX = "example-"  # the address's `data` value of an example: example-<folder name>
 
@@ -47,10 +49,19 @@ def source_of(example: Example) -> DataSource:
     return DataSource(example.schools, roster=example.roster, counts=example.counts)
 
 
+def _files(source: DataSource) -> tuple:
+    """A source's files compared by where they are ('sample_data/x.csv' is the example's x.csv)."""
+    return tuple(str(Path(f).resolve()) if isinstance(f, str) else f
+                 for f in (source.schools, source.roster, source.counts))
+
+
 def example_of(source: DataSource) -> Example | None:
     """The example district whose files `source` is, else None (an upload is never one)."""
+    if any(isinstance(f, tuple) for f in (source.schools, source.roster, source.counts)):
+        return None
+    files = _files(source)
     for e in examples():
-        if source_of(e) == source:
+        if _files(source_of(e)) == files:
             return e
     return None
 
@@ -116,7 +127,7 @@ def _keep(state: Any) -> dict:
     saved = state.setdefault("_by_district", {})
     old = state.get("_district_now", state.get("district_pick"))
     if old is not None and "settings" in state:
-        saved[old] = (state["pick"], dict(state["settings"]))
+        saved[old] = (state["pick"], dict(state["settings"]), state.get(HISTORY))
     return saved
 
 
@@ -128,7 +139,12 @@ def _switch(state: Any, key: str, load: bool = True, keep: bool = True) -> None:
     state["source"] = source
     state["district_pick"] = state["_district_now"] = key
     names, _ = offered(state)
-    pick, settings = saved.get(key, (None, None))
+    pick, settings, history = saved.get(key, (None, None, None))
+    # undo and redo stay within a district (a step of another district's scenario would not fit here)
+    if history is not None:
+        state[HISTORY] = history
+    else:
+        state.pop(HISTORY, None)
     if pick not in names:
         own = by_key()[key].scenarios if key != OWN else ()
         pick = next((n for n in (*own, "baseline.toml") if n in names), names[0] if names else state["pick"])
@@ -150,6 +166,22 @@ def _switch(state: Any, key: str, load: bool = True, keep: bool = True) -> None:
             return
     state["settings"] = settings
     sync_widgets(state, start, settings)
+
+
+def guard(state: Any) -> None:
+    """Before the district is read: when the picked scenario cannot run on it (an undo step, a saved
+    version or a scenario file made for other data), name one that can as the one to go back to, so the
+    page says so and keeps working instead of stopping on the files' problems."""
+    names, _ = offered(state)
+    if not names or state["pick"] in names:
+        return
+    previous = state.get("last_good")
+    if previous is not None and previous[0] in names:
+        return
+    key = state.get("district_pick")
+    own = by_key()[key].scenarios if key in by_key() else ()
+    pick = next((n for n in (*own, "baseline.toml") if n in names), names[0])
+    state["last_good"] = (pick, state["scenarios"][pick])
 
 
 def _picked() -> None:
@@ -197,7 +229,8 @@ def apply_upload(state: Any) -> None:
     if pending is None:
         return
     source, pick = pending
-    kept = (pick, dict(state["settings"]) if pick == state["pick"] and "settings" in state else None)
+    same = pick == state["pick"] and "settings" in state
+    kept = (pick, dict(state["settings"]) if same else None, state.get(HISTORY) if same else None)
     _keep(state)[OWN] = kept  # the district left first (it may be an earlier upload), then the new files
     state["own_source"] = source
     _switch(state, OWN, keep=False)

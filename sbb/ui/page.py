@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     init_session(state, sys.argv[1:] if argv is None else argv)
     districts.init_districts(state)  # the District picker's choice (and an address's example district)
     districts.apply_upload(state)  # files accepted on the run before: 'Your files'
+    districts.guard(state)  # a scenario made for other data: the page goes back to one that fits
     district = current_district(state, state["start"])
     if district is None:
         return
