@@ -80,16 +80,22 @@ def parse_manifest(doc: dict, file: str, folder: Path, key: str) -> Example:
                    paths.get("counts"), tuple(names))
 
 
-def load_examples(sample_dir: str | Path) -> list[Example]:
+def load_examples(sample_dir: str | Path, problems: list[Problem] | None = None) -> list[Example]:
     """The example districts under `sample_dir`: its own manifest first (the sample district), then
-    each sub-folder's in name order. A folder without a manifest is not an example."""
+    each sub-folder's in name order. A folder without a manifest is not an example. A bad manifest
+    raises `InputError`, or, when a `problems` list is given, is left out and its problems added."""
     root = Path(sample_dir)
     folders = [(SAMPLE_KEY, root)] + [(p.name, p) for p in sorted(root.iterdir()) if p.is_dir()]
     out = []
     for key, folder in folders:
         manifest = folder / MANIFEST
         if manifest.is_file():
-            out.append(parse_manifest(read_toml(manifest), str(manifest), folder, key))
+            try:
+                out.append(parse_manifest(read_toml(manifest), str(manifest), folder, key))
+            except InputError as err:
+                if problems is None:
+                    raise
+                problems.extend(err.problems)
     return out
 
 

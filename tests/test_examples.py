@@ -208,3 +208,31 @@ def test_a_scenario_made_for_other_data_goes_back_to_one_that_fits(monkeypatch, 
     at = app()
     assert any("does not fit the loaded data" in e.value for e in at.error)
     assert radio(at, "pick").value == "baseline.toml" and total(at) == sample_total
+
+
+@pytest.mark.parametrize("key, expected", [
+    # sample_data/connecticut_ecs_style/README.md: 7,114,765.63 + 1,000,000.00 + 25,000,000.00
+    ("connecticut_ecs_style", "$33,114,765.63"),
+    # Q243, printed weights (sample_data/nyc_fsf_fy2019/README.md): foundation 225,000
+    # + 416 x 1.03 x 4,084.80 = 1,750,255.10 + academic intervention 248,355.84
+    ("nyc_fsf_fy2019", "$2,223,610.94"),
+])
+def test_each_example_opens_on_its_own_scenario(key, expected):
+    at = app()
+    radio(at, "district_pick").set_value(key).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert total(at) == expected
+
+
+def test_a_bad_manifest_is_left_out_when_asked(tmp_path: Path):
+    (tmp_path / "schools.csv").write_text("school_id\n")
+    (tmp_path / "district.toml").write_text('title = "Root"\nsource = "s"\nschools = "schools.csv"\n'
+                                            'counts = "schools.csv"\n')
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "district.toml").write_text('title = "Bad"\nsource = "s"\nschools = "nope.csv"\n')
+    problems: list = []
+    assert [e.key for e in load_examples(tmp_path, problems)] == ["sample"]
+    assert {p.column for p in problems} == {"schools", "roster"}  # no such file; neither roster nor counts
+    with pytest.raises(InputError):
+        load_examples(tmp_path)
