@@ -166,6 +166,7 @@ def file_headers(source: str | Path | tuple[str, bytes]) -> list[str] | None:
     try:
         if suffix == ".csv":
             raw = source[1][:1 << 16] if isinstance(source, tuple) else _head(Path(source))
+            raw = raw.split(b"\n", 1)[0]  # the header line (as the reader: UTF-8, else Windows-1252)
             for encoding in ("utf-8-sig", "cp1252", "latin-1"):
                 try:
                     text = raw.decode(encoding)

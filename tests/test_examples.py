@@ -236,3 +236,19 @@ def test_a_bad_manifest_is_left_out_when_asked(tmp_path: Path):
     assert {p.column for p in problems} == {"schools", "roster"}  # no such file; neither roster nor counts
     with pytest.raises(InputError):
         load_examples(tmp_path)
+
+
+def test_file_headers_reads_only_the_first_row_of_each_kind():
+    import io
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"school_id": ["S1"], "enrollment": [2]})
+    parquet, xlsx = io.BytesIO(), io.BytesIO()
+    frame.to_parquet(parquet)
+    frame.to_excel(xlsx, index=False)
+    assert file_headers(("c.parquet", parquet.getvalue())) == ["school_id", "enrollment"]
+    assert file_headers(("c.xlsx", xlsx.getvalue())) == ["school_id", "enrollment"]
+    # Excel's Windows-1252 CSV, with CRLF line ends
+    assert file_headers(("c.csv", "School ID,Élèves\r\nS1,2\r\n".encode("cp1252"))) == ["School ID", "Élèves"]
+    assert file_headers(("c.xlsx", b"not a workbook")) is None  # the loader says why
