@@ -139,6 +139,9 @@ def test_an_example_address_opens_that_example_and_a_bad_one_says_so(sample_tota
     assert radio(at, "district_pick").value == "minnesota_fy2022"
     assert total(at) == MINNESOTA_TOTAL
     assert not at.error
+    only = app({"data": "example-nyc_fsf_fy2019"})  # no scenario named: the example's first one, no message
+    assert radio(only, "district_pick").value == "nyc_fsf_fy2019" and not only.error
+    assert radio(only, "pick").value == "nyc_fsf_fy2019.toml"
     bad = app({"data": "example-atlantis", "scenario": "baseline.toml"})
     assert radio(bad, "district_pick").value == "sample"
     assert total(bad) == sample_total

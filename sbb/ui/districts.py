@@ -121,6 +121,8 @@ def init_districts(state: Any) -> None:
         return
     if key != state["district_pick"]:
         _switch(state, key, load=False)
+    if not st.query_params.get_all("scenario"):  # a link naming only the district: its first scenario
+        st.query_params["scenario"] = state["pick"]
 
 
 def _keep(state: Any) -> dict:
