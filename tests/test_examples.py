@@ -255,3 +255,12 @@ def test_file_headers_reads_only_the_first_row_of_each_kind():
     # Excel's Windows-1252 CSV, with CRLF line ends
     assert file_headers(("c.csv", "School ID,Élèves\r\nS1,2\r\n".encode("cp1252"))) == ["School ID", "Élèves"]
     assert file_headers(("c.xlsx", b"not a workbook")) is None  # the loader says why
+
+
+def test_documents_name_an_example_district_by_its_title(examples):
+    from sbb.ui.districts import source_of
+    from sbb.ui.documents import district_name
+
+    assert district_name({"source": source_of(examples["minnesota_fy2022"])}) == \
+        "Minnesota compensatory revenue FY2022"  # sample_data/minnesota_fy2022/district.toml
+    assert district_name({"source": source_of(examples["sample"])}) == "Sample district"
