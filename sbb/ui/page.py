@@ -33,8 +33,8 @@ from ..figures import (BOARD_MEASURES, KINDS, LABELS, Figures, board_figures, bo
 from .presentation import equity_data, money_columns, school_table
 from .problems_view import show_problems
 from .story import WORKING_CSS, presentation_view
-from .state import accept_upload, district_for, init_session, read_scenario_upload
-from . import workspace
+from .state import district_for, init_session, read_scenario_upload
+from . import districts, workspace
 
 GROUP_NAMES = {"funding": "Budget", "grades": "Grades", "needs": "Needs", "amounts": "School amounts",
                "limits": "Limits", "theory": "Central costs, phase-in"}
@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> None:
                        initial_sidebar_state="collapsed" if state.get("present") else "expanded")
     st.html(WORKING_CSS)  # card wrapping and whole scenario titles (style only, no space taken)
     init_session(state, sys.argv[1:] if argv is None else argv)
+    districts.init_districts(state)  # the District picker's choice (and an address's example district)
+    districts.apply_upload(state)  # files accepted on the run before: 'Your files'
+    districts.guard(state)  # a scenario made for other data: the page goes back to one that fits
     district = current_district(state, state["start"])
     if district is None:
         return
@@ -67,6 +70,7 @@ def main(argv: list[str] | None = None) -> None:
         state["_start_settings"] = memo
     if "settings" not in state:
         state["settings"] = dict(memo[2])
+    districts.resync(state)
     reference = memo[3]
     present = sidebar(state, start, reference, prior_total)
     settings = state["settings"]
@@ -172,15 +176,19 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
     present = sb.toggle("Presentation mode", key="present",
                         help="Large type and only the numbers that matter, for a projector.")
     scenarios: dict[str, Scenario] = state["scenarios"]
+    districts.district_picker(state)
+    fit, elsewhere = districts.offered(state)  # only the scenarios whose weight table runs on this data
     # a list, not a drop-down: a drop-down's box cuts a long scenario title off on a projector
-    sb.radio("Scenario", list(scenarios), key="pick", on_change=_pick_scenario,
-             format_func=lambda n: scenarios[n].title)
+    sb.radio("Scenario", fit + ([state["pick"]] if state["pick"] not in fit else []), key="pick",
+             on_change=_pick_scenario, format_func=lambda n: scenarios[n].title)
+    if elsewhere:
+        sb.caption(elsewhere)
     state["pick_prev"] = state["pick"]
     left, right = sb.columns(2)
     left.button("Reset", on_click=_reset, width="stretch",
                 help="Put every control back to the picked scenario's values.")
     right.button("Baseline", width="stretch", help="Pick the baseline scenario.", on_click=_go_to_baseline,
-                 disabled=state["pick"] == "baseline.toml" or "baseline.toml" not in scenarios)
+                 disabled=state["pick"] == "baseline.toml" or "baseline.toml" not in fit)
     history_box = sb.container()  # undo and redo: filled once this run's edit is recorded
     diff_box = sb.container()  # filled after the controls, so it lists this run's values
     # one group of controls at a time: fewer widgets on the page keeps every change quick to draw
@@ -241,13 +249,12 @@ def upload_box(state: Any, start: Scenario) -> None:
             submitted = st.form_submit_button("Check and load")
         if submitted:
             files = [(f.name, f.getvalue()) if f is not None else None for f in (schools, roster, counts)]
-            result = accept_upload(state["source"], start.baseline, *files, loader=district_for)
+            result = districts.accept(state, start, files)  # another scenario's weights if only they fit
             if result.error is not None:
                 state["upload_errors"] = result.error.table()
             else:
                 state.pop("upload_errors", None)
-                state["source"] = result.source
-                st.rerun()
+                st.rerun()  # the files become 'Your files' at the top of the next run
 
 
 def show_upload_errors(state: Any) -> None:
@@ -483,7 +490,9 @@ def explain_tab(allocation: Allocation, district: District) -> None:
 def compare_tab(allocation: Allocation, district: District) -> None:
     """Two or three scenarios side by side on the same district: totals, equity, per-school changes."""
     state = st.session_state
-    scenarios: dict[str, Scenario] = {**workspace.compare_pool(state), **state["scenarios"]}  # versions first
+    fit, _ = districts.offered(state)  # the scenarios that run on this district
+    scenarios: dict[str, Scenario] = {**workspace.compare_pool(state),
+                                      **{n: state["scenarios"][n] for n in fit}}  # versions first
     options = [CURRENT, *scenarios]
     default = [CURRENT] + [n for n in ("ell_050_hold_harmless.toml", "poverty_030.toml") if n in scenarios][:1]
     default = workspace.compare_default(state, default)  # the latest versions, once there are two
