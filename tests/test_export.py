@@ -392,3 +392,23 @@ def test_cli_scenario_from_xlsx_and_suppress_option(tmp_path):
     (back,) = run_cli(["scenario", "--from-xlsx", str(xlsx), "--out", str(toml)])
     assert back.returncode == 0 and back.stdout.strip() == f"scenario written to {toml}", back.stderr
     assert tomllib.loads(toml.read_text())["overrides"] == {"needs.poverty.weight": 0.3}
+
+
+def test_money_reads_minus_dollar_without_red(fixed_base):
+    """Every money cell of every sheet: a negative shows as "-$32,357" (minus, then the dollar sign) with no
+    colour code such as [Red], so the sign, not a colour, says it is a loss."""
+    a, d, _ = fixed_base
+    book = build_workbook(a, d)
+    money = 0
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                fmt = c.number_format or ""
+                if '"$"' not in fmt:
+                    continue
+                money += 1
+                assert "[" not in fmt, (ws.title, c.coordinate, fmt)  # no [Red] or any other colour
+                sections = fmt.split(";")
+                # one section: Excel and LibreOffice put the minus in front ("-$1.00"); two: it is spelt out
+                assert len(sections) == 1 or sections[1] == "-" + sections[0], (ws.title, c.coordinate, fmt)
+    assert money > len(a.table)  # at least the allocation column of every school was looked at

@@ -72,7 +72,9 @@ THIN = Side(style="thin", color="8EA9DB")
 
 
 def money_format(scale: int) -> str:
-    return '"$"#,##0.00;[Red]-"$"#,##0.00' if scale == 100 else '"$"#,##0;[Red]-"$"#,##0'
+    """Dollars ("$2,406,361") or cents; a negative reads "-$32,357" in the text colour: the minus sign
+    carries the meaning, not red (which colour-blind readers cannot tell apart)."""
+    return '"$"#,##0.00;-"$"#,##0.00' if scale == 100 else '"$"#,##0;-"$"#,##0'
 
 
 PUPILS = "#,##0"
