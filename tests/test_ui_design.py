@@ -141,3 +141,18 @@ def test_applying_an_answer_is_one_undoable_edit(app, district):
     undo[0].click().run()
     assert not app.exception
     assert app.session_state["settings"]["needs.ell.weight"] == 0.4
+
+
+def test_result_choices_read_in_the_pages_words():
+    """The Design tab's result lists name a board figure as the cards do (the quartile ratio was
+    "Poorest quarter's dollars per pupil over the least poor quarter's (poverty_quartile_ratio)", cut
+    off in its box, beside a card reading "Poorest ÷ least-poor quarter"), and show no snake_case key."""
+    from sbb.ui.design import RESULT_CHOICES, result_label
+
+    assert result_label("poverty_quartile_ratio") == "Poorest ÷ least-poor quarter"
+    assert result_label("gini") == "Gini coefficient"
+    assert result_label("schools_losing") == "Schools losing"
+    for name in RESULT_CHOICES:
+        label = result_label(name)
+        assert "_" not in label and "(" + name not in label, label
+        assert len(label) <= 40, label  # whole in a third of the page at 1366 px

@@ -18,6 +18,7 @@ import streamlit as st
 
 from ..allocate import Allocation
 from ..explain import level_label, need_label
+from ..figures import LABELS
 from ..district import District
 from ..design.optimise import optimise, parse_condition
 from ..design.params import parameter, values_text, with_values
@@ -49,8 +50,24 @@ def setting_keys(s: Scenario) -> list[str]:
     return keys + ["hold_harmless.max_loss_pct", "hold_harmless.max_gain_pct"]
 
 
-def _label(name: str) -> str:
-    return f"{RESULTS[name].label[0].upper()}{RESULTS[name].label[1:]} ({name})" if name in RESULTS else name
+# Results that are board figures read with the figure's own name (the cards', the Equity tab's)
+FIGURE_OF_RESULT = {"poverty_quartile_ratio": "quartile_ratio", "poor_ratio": "poor_ratio", "poor_gap": "poor_gap",
+                    "poverty_slope_per_10pts": "poverty_slope_per_10pts", "gini": "gini", "mcloone": "mcloone",
+                    "verstegen": "verstegen", "cv": "cv"}
+
+
+def result_label(name: str) -> str:
+    """A result in the page's words: the board figure's name where it is one ('Poorest ÷ least-poor
+    quarter', as on the cards), otherwise the result's description capitalised; never its key."""
+    if name in FIGURE_OF_RESULT:
+        return LABELS[FIGURE_OF_RESULT[name]]
+    if name not in RESULTS:
+        return name
+    label = RESULTS[name].label
+    return label[0].upper() + label[1:]
+
+
+_label = result_label
 
 
 def setting_label(key: str) -> str:
@@ -153,7 +170,7 @@ def solve_section(s: Scenario, district: District, keys: list[str], prior_total:
         return
     res = RESULTS[sol.target]
     p = parameter(s, sol.key, prior_total)
-    st.markdown(f"**{setting_label(sol.key)} = {show_value(p, sol.value)}** gives {res.label} "
+    st.markdown(f"**{setting_label(sol.key)} = {show_value(p, sol.value)}** gives {result_label(res.name)} "
                 f"**{show(res, sol.achieved)}** (target {show(res, sol.wanted)}).")
     if sol.note:
         st.caption(sol.note)
@@ -172,11 +189,11 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, name: str, now: dict[str, float
     cells = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.3).encode(
         x=alt.X("x:O", title=setting_label(x), axis=alt.Axis(labelAngle=-45, **axis)),
         y=alt.Y("y:O", title=setting_label(y), sort="descending", axis=alt.Axis(**axis)),
-        color=alt.Color("value:Q", title=RESULTS[name].label if len(RESULTS[name].label) < 30 else name,
+        color=alt.Color("value:Q", title=result_label(name) if len(result_label(name)) < 32 else name,
                         scale=alt.Scale(scheme="viridis"), legend=alt.Legend(labelFontSize=13, titleFontSize=14)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
         tooltip=[alt.Tooltip("x:O", title=setting_label(x)), alt.Tooltip("y:O", title=setting_label(y)),
-                 alt.Tooltip("shown:N", title=RESULTS[name].label)],
+                 alt.Tooltip("shown:N", title=result_label(name))],
     ).add_params(pick)
     layers = [cells]
     if now.get(x) is not None and now.get(y) is not None:
@@ -301,7 +318,7 @@ def propose_section(s: Scenario, district: District, keys: list[str], prior_tota
         return
     rows = [{"": setting_label(k), "Current": f"{v:g}" if v is not None else "—", "Proposal": f"{prop.values[k]:g}"}
             for k, v in prop.current_values.items()]
-    rows += [{"": RESULTS[n].label, "Current": show(RESULTS[n], prop.current[n]),
+    rows += [{"": result_label(n), "Current": show(RESULTS[n], prop.current[n]),
               "Proposal": show(RESULTS[n], prop.proposed[n])} for n in prop.proposed]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     for text, left, right, ok in prop.checks:
