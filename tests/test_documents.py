@@ -153,7 +153,11 @@ def test_handout_headline_numbers_equal_the_engine(tmp_path):
     assert money(t["allocation"].sum()) in first
     assert f"{int((delta > 0).sum())} of {len(t)}" in first          # schools gaining
     assert f"{int((delta < 0).sum())} of {len(t)}" in first          # schools losing
-    assert "-" + money(-delta.min()) in first                          # the biggest loss
+    # the biggest loss as the app's card and the CLI write it: the amount, then its percent of the
+    # same school's last year (ell_050_hold_harmless: $402,031, 3.0%)
+    worst = delta.idxmin()
+    assert f"{money(-delta[worst])} ({-delta[worst] / t.loc[worst, 'prior_allocation'] * 100:.1f}%)" in first
+    assert "-" + money(-delta.min()) + " " not in first.replace("(-", "(")  # no minus on the card
     lifted = t["allocation"] - t["formula_amount"]
     assert money(lifted[lifted > 0].sum()) in first                    # hold-harmless cost
     assert f"${a.base_per_weighted_pupil:,.2f}" in first
@@ -196,3 +200,19 @@ def test_documents_for_a_district_of_new_schools(tmp_path):
     assert len(text) == 4 and "$500,000" in text[1] and "$250,000" in text[2] and "new school" in text[3]
     hand = pages(handout_pdf(a, d, info), tmp_path, "new_handout")
     assert "no change to show" in " ".join(hand[0].split())
+
+
+def test_printed_change_chart_writes_minus_dollars_with_a_hyphen():
+    """The handout's change chart, drawn by vl-convert as SVG: its axis writes a loss as the text does,
+    '-$200,000' with a plain hyphen, not d3's default '−$200,000' (U+2212)."""
+    import re
+
+    import vl_convert as vlc
+
+    from sbb.documents.charts import change_chart
+
+    a, _ = sample("ell_050_hold_harmless")
+    svg = vlc.vegalite_to_svg(change_chart(a.table).to_dict())
+    labels = re.findall(r">([^<>]*\$[^<>]*)<", svg)
+    assert any(t.startswith("-$") for t in labels), labels          # the losses' side of the axis
+    assert not any("\u2212" in t for t in labels), labels

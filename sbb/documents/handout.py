@@ -39,7 +39,8 @@ def headline_items(allocation: Allocation, district: District) -> list[tuple[str
              ("Schools gaining", f"{h.gaining:,} of {h.schools:,}"),
              ("Schools losing", f"{h.losing:,} of {h.schools:,}"),
              (f"Biggest loss: {h.biggest_loser}" if h.biggest_loser else "Biggest loss",
-              signed(-h.biggest_loss, cents) if h.biggest_loss else "none"),
+              # as the app's card and the command line write it: the amount lost, then its percent
+              f"{dollars(h.biggest_loss, cents)} ({h.biggest_loss_pct:.1f}%)" if h.biggest_loss else "none"),
              ("Hold-harmless cost", dollars(h.hold_harmless_cost, cents)),
              ("Schools at the floor", f"{h.schools_at_floor:,}")]
     if h.quartile_ratio is not None:
