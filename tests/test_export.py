@@ -410,5 +410,20 @@ def test_money_reads_minus_dollar_without_red(fixed_base):
                 assert "[" not in fmt, (ws.title, c.coordinate, fmt)  # no [Red] or any other colour
                 sections = fmt.split(";")
                 # one section: Excel and LibreOffice put the minus in front ("-$1.00"); two: it is spelt out
-                assert len(sections) == 1 or sections[1] == "-" + sections[0], (ws.title, c.coordinate, fmt)
+                assert len(sections) == 1 or sections[1] == "-" + sections[0].lstrip("+"), (ws.title, c.coordinate, fmt)
     assert money > len(a.table)  # at least the allocation column of every school was looked at
+
+
+def test_summary_equity_reads_as_the_app_writes_it(tmp_path):
+    """The Summary sheet's equity lines, as LibreOffice-free text: each cell's format is the one the app's
+    figure_text uses for that measure (the 5th-95th percentile gap a percent, 26.9%, not 0.269; the
+    extra per poor pupil signed '+$327')."""
+    a, d = sample("hold_harmless_3pct")
+    ws = build_workbook(a, d)["Summary"]
+    rows = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(1, ws.max_row + 1)}
+    gap = rows["Gap from 5th to 95th percentile pupil"]
+    assert gap.number_format == "0.0%" and 0 < gap.value < 1
+    assert rows["Poorest ÷ least-poor quarter"].number_format == "0.000"
+    assert rows["Extra per poor pupil (vs non-poor)"].number_format == '+"$"#,##0;-"$"#,##0;"$"0'
+    assert rows["Gini coefficient"].number_format == "0.0000"
+    assert rows["Average dollars per pupil"].number_format == '"$"#,##0;-"$"#,##0'

@@ -790,16 +790,21 @@ def _change_chart(wb, data_ws, letters: dict[str, str], n: int, hidden: np.ndarr
 def equity_rows(allocation: Allocation, counts_district: District) -> list[tuple[str, float | None, float | None, str]]:
     """(measure, this scenario, prior year, format) on dollars per pupil: the figures of `sbb.figures`
     (this scenario: every school; prior year: the schools that had an allocation)."""
-    from ..figures import LABELS, board_figures
+    from ..figures import KINDS, LABELS, board_figures
 
     f = board_figures(allocation, counts_district, projected=True)
-    spec = [("mean", PP), ("federal_range_ratio", "0.000"), ("restricted_range", PP), ("cv", "0.000"),
-            ("mcloone", "0.000"), ("verstegen", "0.000"), ("gini", "0.0000")]
+    keys = ["mean", "federal_range_ratio", "restricted_range", "cv", "mcloone", "verstegen", "gini"]
     if f.equity is not None:
-        spec += [("poor_ratio", "0.000"), ("quartile_ratio", "0.000"), ("poor_gap", PP),
-                 ("poverty_slope_per_10pts", PP)]
+        keys += ["poor_ratio", "quartile_ratio", "poor_gap", "poverty_slope_per_10pts"]
     labels = {**LABELS, "restricted_range": "Restricted range (P95 - P5), per pupil"}
-    return [(labels[key], *f.measure(key), fmt) for key, fmt in spec]
+    # each written as the app writes it (`sbb.figures.figure_text` by its kind): the 5th-95th gap
+    # '26.9%', not 0.269
+    return [(labels[key], *f.measure(key), FIGURE_FORMATS[KINDS[key]]) for key in keys]
+
+
+# Excel number formats of `sbb.figures.figure_text`'s kinds
+FIGURE_FORMATS = {"money": PP, "signed": '+"$"#,##0;-"$"#,##0;"$"0', "pct": "0.0%", "ratio": "0.000",
+                  "index": "0.0000"}
 
 
 def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_letters: dict[str, str],
