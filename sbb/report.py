@@ -47,7 +47,9 @@ def summary_lines(a: Allocation, district=None) -> list[str]:
         ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} "
                                f"({count_text(f.schools_at_floor, 'school')} at the floor)"),
         ("gains cap recovered", f"{dollars(f.cap_recovered, cents)} ({count_text(f.schools_at_cap, 'school')} at the cap)"),
-        ("biggest loss", f"{dollars(f.biggest_loss, cents)} ({f.biggest_loss_pct:.1f}%)"),
+        # named as the app's card, the workbook and the handout name it
+        ("biggest loss", f"{dollars(f.biggest_loss, cents)} ({f.biggest_loss_pct:.1f}%, {f.biggest_loser})"
+                         if f.biggest_loser else "none (no school loses)"),
     ]
     if f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser:
         rows.append(("biggest loss in percent", f"{f.largest_pct_loss:.1f}% ({f.largest_pct_loser})"))

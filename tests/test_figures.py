@@ -163,5 +163,16 @@ def test_biggest_loss_and_its_percent_are_the_same_schools():
     assert f.biggest_loss_pct == pytest.approx(2_000 / 52_000 * 100)
     assert (f.largest_pct_loser, round(f.largest_pct_loss, 3)) == ("School E", 9.091)
     lines = dict(re.match(r"^\s+(\S.*?)\s{2,}(.*)$", x).groups() for x in summary_lines(a, d)[2:])
-    assert lines["biggest loss"] == "$2,000 (3.8%)"
+    assert lines["biggest loss"] == "$2,000 (3.8%, School A)"
     assert lines["biggest loss in percent"] == "9.1% (School E)"
+
+
+def test_summary_says_when_no_school_loses():
+    """Fixed base $5,000, every grade 1.00: A 10 pupils -> $50,000 against $40,000 last year (+$10,000),
+    so no school loses and the line says so instead of '$0 (0.0%)' with no school to name."""
+    w = make_weights()
+    d = counts_district(w, [("A", 40_000)], {"A": {"grade_3": 10}})
+    a = allocate(d, make_scenario(w, mode="fixed_base"))
+    lines = dict(re.match(r"^\s+(\S.*?)\s{2,}(.*)$", x).groups() for x in summary_lines(a, d)[2:])
+    assert lines["total allocated"] == "$50,000"
+    assert lines["biggest loss"] == "none (no school loses)"
