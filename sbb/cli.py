@@ -78,8 +78,8 @@ def run_allocate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts)
     result = allocate(district, scenario)
-    print("\n".join(summary_lines(result, district)))
-    if out is not None:
+    summary = "\n".join(summary_lines(result, district))
+    if out is not None:  # written before the summary is printed, so a closed pipe cannot stop it
         try:
             if out.suffix.lower() == ".xlsx":
                 from .export import write_workbook
@@ -93,6 +93,8 @@ def run_allocate(args: argparse.Namespace) -> int:
                 out.write_text(allocation_csv(result), encoding="utf-8")
         except OSError as exc:
             raise InputError([Problem(str(out), None, None, None, f"a writable output file ({exc.strerror})")]) from None
+    print(summary)
+    if out is not None:
         print(f"  written to {out}")
     return 0
 
