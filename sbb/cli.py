@@ -15,6 +15,7 @@ from pathlib import Path
 from .allocate import allocate
 from .cli_help import ALLOCATE_EPILOG, ALLOCATE_HELP, SCENARIO_EPILOG, SCENARIO_HELP
 from .district import load_district
+from .figures import count_text
 from .output_path import output_problems
 from .problems import InputError, Problem, raise_if
 from .report import allocation_csv, summary_lines
@@ -128,8 +129,10 @@ def run_document(args: argparse.Namespace) -> int:
     result = allocate(district, scenario)
     info = DocInfo.make(args.district or district_label(args.schools), scenario.title)
     if args.command == "statements":
-        data = statements_pdf(result, district, info, args.school)
-        what = f"{len(args.school) if args.school else len(result.table)} school statement(s) and a summary page"
+        picked = list(dict.fromkeys(args.school)) if args.school else None  # a school named twice: one page
+        data = statements_pdf(result, district, info, picked)
+        n = len(picked) if picked else len(result.table)
+        what = f"{count_text(n, 'school statement')} and a summary page"
     else:
         data = handout_pdf(result, district, info)
         what = "board handout"
