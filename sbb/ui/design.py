@@ -18,7 +18,7 @@ import streamlit as st
 
 from ..allocate import Allocation
 from ..explain import level_label, need_label
-from ..figures import LABELS
+from ..figures import KINDS, LABELS, figure_text
 from ..district import District
 from ..design.optimise import optimise, parse_condition
 from ..design.params import parameter, values_text, with_values
@@ -68,6 +68,17 @@ def result_label(name: str) -> str:
 
 
 _label = result_label
+
+
+def result_text(name: str, x: float) -> str:
+    """A result's value as the rest of the page writes it: a board figure by its kind (the quartile
+    ratio '1.200', as on its card, not '1.200000'), the biggest loss in percent to one decimal
+    ('16.6%', as the biggest-loss card), anything else as the design commands write it."""
+    if name in FIGURE_OF_RESULT:
+        return figure_text(x, KINDS[FIGURE_OF_RESULT[name]])
+    if name == "biggest_loss_pct":
+        return "—" if x is None or not np.isfinite(x) else f"{x:.1f}%"
+    return show(RESULTS[name], x)
 
 
 def setting_label(key: str) -> str:
@@ -171,7 +182,7 @@ def solve_section(s: Scenario, district: District, keys: list[str], prior_total:
     res = RESULTS[sol.target]
     p = parameter(s, sol.key, prior_total)
     st.markdown(f"**{setting_label(sol.key)} = {show_value(p, sol.value)}** gives {result_label(res.name)} "
-                f"**{show(res, sol.achieved)}** (target {show(res, sol.wanted)}).")
+                f"**{result_text(res.name, sol.achieved)}** (target {result_text(res.name, sol.wanted)}).")
     if sol.note:
         st.caption(sol.note)
     st.button("Apply this value", key="design_solve_apply", on_click=apply_values,
@@ -183,7 +194,7 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, name: str, now: dict[str, float
     point ringed and labelled 'now'; a click selects a cell (selection 'cell', fields 'x' and 'y':
     Vega-Lite would read the dots of 'needs.ell.weight' as nested fields)."""
     data = frame.loc[frame["feasible"], [x, y, name]].rename(columns={x: "x", y: "y", name: "value"})
-    data["shown"] = [show(RESULTS[name], v) for v in data["value"]]
+    data["shown"] = [result_text(name, v) for v in data["value"]]
     pick = alt.selection_point(name="cell", fields=["x", "y"], on="click")
     axis = dict(labelFontSize=14, titleFontSize=16)
     cells = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.3).encode(
@@ -318,8 +329,8 @@ def propose_section(s: Scenario, district: District, keys: list[str], prior_tota
         return
     rows = [{"": setting_label(k), "Current": f"{v:g}" if v is not None else "—", "Proposal": f"{prop.values[k]:g}"}
             for k, v in prop.current_values.items()]
-    rows += [{"": result_label(n), "Current": show(RESULTS[n], prop.current[n]),
-              "Proposal": show(RESULTS[n], prop.proposed[n])} for n in prop.proposed]
+    rows += [{"": result_label(n), "Current": result_text(n, prop.current[n]),
+              "Proposal": result_text(n, prop.proposed[n])} for n in prop.proposed]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     for text, left, right, ok in prop.checks:
         plain = [f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.4g}" for x in (left, right)]
