@@ -216,3 +216,26 @@ def test_printed_change_chart_writes_minus_dollars_with_a_hyphen():
     labels = re.findall(r">([^<>]*\$[^<>]*)<", svg)
     assert any(t.startswith("-$") for t in labels), labels          # the losses' side of the axis
     assert not any("\u2212" in t for t in labels), labels
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_handout_words_never_overlap(tmp_path):
+    """The theory-of-action handout (long values: 'band 1: 100%, band 2: 90%, ...'), read back by poppler
+    with each word's box: on every line each word ends before the next one starts (the autonomy line's
+    label ran into its value: 'a school controlsband 1: 100%')."""
+    import re
+
+    a, d = sample("theory_of_action")
+    pdf = tmp_path / "h.pdf"
+    pdf.write_bytes(handout_pdf(a, d, DocInfo.make("Sample district", a.scenario.title, DAY)))
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines: dict[tuple[int, int], list] = {}
+    for page, part in enumerate(html.split("<page ")[1:]):
+        for x0, y0, x1, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+                                        part):
+            lines.setdefault((page, round(float(y0))), []).append((float(x0), float(x1), w))
+    assert any(w == "controls" for ws in lines.values() for *_, w in ws)
+    for y, ws in lines.items():
+        ws.sort()
+        for (a0, a1, aw), (b0, b1, bw) in zip(ws, ws[1:]):
+            assert a1 <= b0 + 0.5, (y, aw, bw)

@@ -113,7 +113,15 @@ def handout_pdf(allocation: Allocation, district: District, info: pg.DocInfo) ->
     widths = [W * 0.40, W * 0.18, W * 0.42]
     pdf.row(["", "Weight table", "This scenario"], widths, "LRR", bold=True, size=8.5, color=pg.MUTED)
     for ch in scenario_changes(s, allocation.budget):
-        pdf.row([ch.what, ch.before, ch.after], widths, "LRR", size=9.5, rule=True)
+        # a long value ("band 1: 100%, band 2: 90%, ...") ran over its label: it takes the empty
+        # weight-table column too, or, still too long, a line of its own under the label
+        pdf.font(9.5)
+        room = widths[2] + (0 if ch.before else widths[1]) - 2 * pdf.c_margin
+        if pdf.get_string_width(pdf.text_of(ch.after)) <= room:
+            pdf.row([ch.what, ch.before, ch.after], widths, "LRR", size=9.5, rule=True)
+            continue
+        pdf.row([ch.what, ch.before, ""], widths, "LRR", size=9.5)
+        pdf.row(["", ch.after], [W * 0.05, W * 0.95], "LR", size=9.5, rule=True)
     base = _baseline(allocation, district)
     if base is not None:
         pdf.section("Against the baseline: the weight table as adopted, same budget, no limits")
