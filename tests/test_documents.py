@@ -239,3 +239,26 @@ def test_handout_words_never_overlap(tmp_path):
         ws.sort()
         for (a0, a1, aw), (b0, b1, bw) in zip(ws, ws[1:]):
             assert a1 <= b0 + 0.5, (y, aw, bw)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_statement_notes_leave_room_for_the_amount(tmp_path):
+    """Central High under the theory-of-action scenario: the protection line's note ('no school gets less
+    than 97% of last year') ran into its amount ('year+$1,489,991'). The amount, the engine's allocation
+    less the formula amount, is now its own word, to the right of the note's last word."""
+    import re
+
+    a, d = sample("theory_of_action")
+    row = a.table.set_index("school_id").loc["S042"]
+    lifted = round(float(row["allocation"] - row["formula_amount"]))  # the floor and phase-in lift, in dollars
+    assert lifted > 0
+    pdf = tmp_path / "s.pdf"
+    pdf.write_bytes(statements_pdf(a, d, DocInfo.make("Sample district", a.scenario.title, DAY), ["S042"]))
+    html = subprocess.run(["pdftotext", "-f", "2", "-l", "2", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    words = [(float(x0), round(float(y0)), float(x1), w) for x0, y0, x1, w in
+             re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', html)]
+    amount = f"+${lifted:,}"
+    (x0, y, _, _), = [w for w in words if w[3] == amount]
+    note_end = max(x1 for _, yy, x1, w in words if yy == y and w == "year")  # '... of last year' on that line
+    assert note_end < x0
