@@ -556,7 +556,8 @@ def compare_totals(results: dict[str, Allocation], district: District) -> pd.Dat
             "Schools losing": f"{h.losing:,}",
             "Schools unchanged": f"{h.unchanged:,}",
             "New schools": f"{h.new_schools:,}",
-            "Biggest loss": f"{dollars(h.biggest_loss)} ({h.biggest_loss_pct:.1f}%)" if h.biggest_loss else "none",
+            "Biggest loss": (f"{dollars(h.biggest_loss)} ({h.biggest_loss_pct:.1f}% · {h.biggest_loser})"  # as its card
+                             if h.biggest_loss else "none"),
             "Hold-harmless cost": dollars(h.hold_harmless_cost),
             LABELS["quartile_ratio"]: figure_text(h.quartile_ratio, "ratio"),
         }
