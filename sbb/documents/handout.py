@@ -20,7 +20,7 @@ from ..district import District
 from ..explain import baseline_scenario
 from ..problems import InputError
 from ..report import dollars
-from ..figures import board_figures, figure_text, signed
+from ..figures import LABELS, board_figures, figure_text, signed
 from ..ui.presentation import equity_data
 from . import charts
 from . import page as pg
@@ -46,7 +46,7 @@ def headline_items(allocation: Allocation, district: District) -> list[tuple[str
     if h.quartile_ratio is not None:
         before = (f" (last year {figure_text(h.quartile_ratio_prior, 'ratio')})"
                   if h.quartile_ratio_prior is not None else "")  # written as the app writes it (sbb.figures)
-        items.append(("Poorest / least-poor quarter, $ per pupil", f"{figure_text(h.quartile_ratio, 'ratio')}{before}"))
+        items.append((LABELS["quartile_ratio"] + ", $ per pupil", f"{figure_text(h.quartile_ratio, 'ratio')}{before}"))
     return items
 
 
