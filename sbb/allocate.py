@@ -2,7 +2,13 @@
 
 allocation     = formula_amount + hold_harmless_adjustment + cap_adjustment
 formula_amount = base_amount + need_amount + foundation_amount + small_school_amount + band_supplement_amount
-base_amount    = base per weighted pupil x grade-weighted pupils; need_amount = base x need-weighted pupils.
+                 (+ extra_amount: schools-file dollars, when the weight table names [extra_amounts])
+base_amount    = base per weighted pupil x grade-weighted pupils (x multiplier); need_amount = base x
+                 need-weighted pupils (x multiplier).
+In fixed-base mode a weight table's `[rounding] formula` rounds the formula amount (statutory
+rounding); in budget-neutral mode the base is solved on the unrounded line and the allocations
+are rounded to the pot as usual. A `[transition]` moves each school part of the way from its prior
+allocation to its amount after the limits.
 
 The pot shared by formula is the budget less the managed foundation (central costs off the top).
 Hold-harmless limits are measured against the year before. With a phase-in over N years, year y
@@ -29,8 +35,12 @@ from .limits import apply_limits, gains_cap, hold_harmless_floor
 from .problems import InputError, Problem
 from .rounding import round_each, round_to_total, whole_unit_bounds
 from .scenario import Scenario
-from .solve import BudgetInfeasible, solve_base
+from .school_inputs import SchoolInputs, read_school_inputs
+from .solve import BudgetInfeasible, solve_base, solve_total
+from .statutory import round_half_away
 from .theory import band_supplement_amount, discretionary_shares
+from .transition import Transition, inverse, transition_total
+from .transition import transition as transition_map
 
 COLUMNS = [
     "school_id", "school_name", "enrollment", "weighted_enrollment", "base_amount", "need_amount",
@@ -134,7 +144,8 @@ def default_pot(prior: np.ndarray, scale: int) -> int:
     return int(round(float(np.nansum(prior)) * scale))
 
 
-def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base, bounds) -> tuple[float, np.ndarray]:
+def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base, bounds,
+            transition: Transition | None = None, formula_places: int | None = None) -> tuple[float, np.ndarray]:
     """Base and integer allocation units for one year.
 
     Each school's target is step x (base x weighted + fixed) + (1 - step) x rho x prev, kept within
@@ -144,7 +155,9 @@ def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base, bou
     base is solved so the units add up to the pot; otherwise `base` is used. The limits come already
     in whole units (floors rounded up, caps down; `bounds` are the same as integer units), so a pot
     the rounded limits cannot meet is reported as infeasible with its shortfall rather than failing
-    later in the rounding.
+    later in the rounding. A `transition` then moves each school part of the way from `prev` to
+    that amount (`sbb.transition`). In fixed-base mode `formula_places` rounds the formula amount
+    (statutory rounding, half away from zero) before the limits.
     """
     rho = 1.0
     if pot_units is not None and step < 1.0 and np.nansum(prev) > 0:
@@ -156,11 +169,28 @@ def _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units, base, bou
         step = np.where(np.isnan(prev), 1.0, step)
         keep = np.where(np.isnan(prev), 0.0, (1.0 - step) * rho * np.nan_to_num(prev))
         slope, offset = step * weighted, step * fixed + keep
+    if transition is not None:
+        # The limits after the transition, in whole units (floors up, caps down), and the limits
+        # before it that map onto them, so the solve meets limits the rounding can keep.
+        lo, hi = transition_map(floor, prev, transition), transition_map(cap, prev, transition)
+        lo, hi, *bounds = whole_unit_bounds(lo, hi, scale)
+        bounds = tuple(bounds)
+        floor = inverse(lo, prev, transition, floor)
+        cap = np.maximum(inverse(hi, prev, transition, cap), floor)
+        if pot_units is not None:
+            base = solve_total(transition_total(slope, offset, floor, cap, prev, transition), pot_units / scale)
+        line = base * slope + offset
+        if pot_units is None:
+            line = round_half_away(line, formula_places)
+        exact = transition_map(apply_limits(line, floor, cap), prev, transition)
+        if pot_units is not None:
+            return base, round_to_total(exact, lo, hi, pot_units, scale, bounds)
+        return float(base), round_each(exact, lo, hi, scale, bounds)
     if pot_units is not None:
         base = solve_base(slope, offset, floor, cap, pot_units / scale)
         exact = apply_limits(base * slope + offset, floor, cap)
         return base, round_to_total(exact, floor, cap, pot_units, scale, bounds)
-    exact = apply_limits(base * slope + offset, floor, cap)
+    exact = apply_limits(round_half_away(base * slope + offset, formula_places), floor, cap)
     return float(base), round_each(exact, floor, cap, scale, bounds)
 
 
@@ -226,55 +256,70 @@ class Units:
     budget_units: int | None
     pot_units: int | None
     years: tuple[YearResult, ...]
+    multiplier: np.ndarray | None = None
 
 
 def allocation_units(matrix: np.ndarray, prior: np.ndarray, scenario: Scenario,
-                     bands: pd.Series | None = None) -> Units:
+                     bands: pd.Series | None = None, school: SchoolInputs | None = None) -> Units:
     """The numeric core of `allocate`: counts in (schools x `count_columns(scenario.weights)`), prior
     allocations in dollars (NaN for a new school), integer allocation units out.
 
     Weighted enrollment, fixed amounts, hold-harmless limits, the exact budget-neutral solve and the
     rounding to whole units, year by year for a phase-in. `bands` (performance band per school) is
-    needed only when the scenario has a band supplement. This is what a slider move recomputes;
-    `allocate` builds the table from it. Raises `InputError` for an impossible budget.
+    needed only when the scenario has a band supplement; `school` (`read_school_inputs`) only when
+    the weight table has a multiplier or extra amounts or the scenario limits hold-harmless to some
+    schools. Each school's formula amount is base x s + f with s = weighted pupils x multiplier and
+    f its fixed and extra dollars. This is what a slider move recomputes; `allocate` builds the
+    table from it. Raises `InputError` for an impossible budget.
     """
     w, theory, scale = scenario.weights, scenario.theory, scenario.scale
     prior = np.asarray(prior, dtype=float)
-    pupils = fm.enrollment(matrix)
-    grade_w = fm.grade_weighted(matrix, w)
-    need_w = fm.need_weighted(matrix, w)
-    weighted = grade_w + need_w
+    school = school or SchoolInputs()
+    pupils = fm.enrollment(matrix, w)
+    _, need_w, weighted = fm.weighted_pupils(matrix, w)
+    slope = weighted if school.multiplier is None else weighted * school.multiplier
     fixed_parts = {
         "foundation_amount": fm.foundation_amount(len(pupils), w),
         "small_school_amount": fm.small_school_amount(pupils, w),
         "band_supplement_amount": band_supplement_amount(bands, pupils, theory.band_supplement),
     }
+    if school.extra:
+        fixed_parts["extra_amount"] = school.extra_total
     fixed = sum(fixed_parts.values())
 
     budget_units = pot_units = None
     if scenario.mode == "budget_neutral":
         budget_units, pot_units = _pot_units(prior, scenario)
+    places = w.rounding.formula if scenario.mode == "fixed_base" else None
     n_years = theory.phase_in_years or 1
     years: list[YearResult] = []
     prev = prior
+    limited = school.limited
     for year in range(1, n_years + 1):
         step = 1.0 / (n_years - year + 1)
         floor = hold_harmless_floor(prev, scenario.max_loss_pct)
         cap = gains_cap(prev, scenario.max_gain_pct)
+        if limited is not None:
+            floor, cap = np.where(limited, floor, -np.inf), np.where(limited, cap, np.inf)
         floor, cap, *bounds = whole_unit_bounds(floor, cap, scale)
         try:
-            base, units = _settle(weighted, fixed, prev, step, floor, cap, scale, pot_units,
-                                  w.base_per_weighted_pupil, tuple(bounds))
+            base, units = _settle(slope, fixed, prev, step, floor, cap, scale, pot_units,
+                                  w.base_per_weighted_pupil, tuple(bounds), scenario.transition, places)
         except BudgetInfeasible as exc:
             when = f" (phase-in year {year})" if n_years > 1 else ""
             raise InputError([Problem(scenario.file or scenario.title, None, "funding.budget",
                                       f"{pot_units / scale:,.0f}", str(exc) + when)]) from None
-        exact_formula = base * weighted + fixed
+        exact_formula = round_half_away(base * slope + fixed, places)
         on_formula = (np.isnan(prev) | (step == 1.0)) & (exact_formula >= floor) & (exact_formula <= cap)
+        t = scenario.transition
+        if t is not None:
+            gain, loss = exact_formula > prev, exact_formula < prev
+            on_formula &= np.isnan(prev) | ~((gain & (t.share_of_gain < 1)) | (loss & (t.share_of_loss < 1)))
         formula_units = np.where(on_formula, units, np.floor(exact_formula * scale + 0.5).astype(np.int64))
         years.append(YearResult(year, base, units, formula_units))
         prev = units / scale
-    return Units(pupils, weighted, need_w, fixed_parts, budget_units, pot_units, tuple(years))
+    return Units(pupils, weighted, need_w, fixed_parts, budget_units, pot_units, tuple(years),
+                 school.multiplier)
 
 
 def _allocate(district: District, scenario: Scenario) -> Allocation:
@@ -283,13 +328,18 @@ def _allocate(district: District, scenario: Scenario) -> Allocation:
     for spec in (theory.band_supplement, theory.autonomy):
         if spec is not None and spec.column not in bands:
             bands[spec.column] = school_bands(district, scenario, spec.column)
+    school = district_school_inputs(district, scenario)
     core = allocation_units(district.matrix(count_columns(w)), district.prior, scenario,
-                            bands[theory.band_supplement.column] if theory.band_supplement is not None else None)
+                            bands[theory.band_supplement.column] if theory.band_supplement is not None else None,
+                            school)
     years, pot_units, budget_units = core.years, core.pot_units, core.budget_units
     first = years[0]
     base, units, formula_units = first.base, first.units, first.formula_units
-    table = _table(district, scenario, core.pupils, core.weighted, base * core.need_weighted, core.fixed_parts,
+    need_dollars = base * core.need_weighted * (1.0 if core.multiplier is None else core.multiplier)
+    table = _table(district, scenario, core.pupils, core.weighted, need_dollars, core.fixed_parts,
                    units, formula_units)
+    if core.multiplier is not None:
+        table.insert(table.columns.get_loc("weighted_enrollment") + 1, "multiplier", core.multiplier)
     if len(years) > 1:
         for y in years:
             table[f"allocation_year_{y.year}"] = _money(y.units, scale)
@@ -319,6 +369,14 @@ def _allocate(district: District, scenario: Scenario) -> Allocation:
     )
 
 
+def district_school_inputs(district: District, scenario: Scenario) -> SchoolInputs | None:
+    """The schools-file inputs the scenario's formula uses (None when it uses none)."""
+    w = scenario.weights
+    if not (w.multiplier or w.extra_amounts or scenario.applies_to):
+        return None
+    return read_school_inputs(district.schools, district.name, w.multiplier, w.extra_amounts, scenario.applies_to)
+
+
 def _money(units: np.ndarray, scale: int) -> np.ndarray:
     """Integer units as dollars: int64 for whole dollars, float for cents."""
     return units if scale == 1 else units / scale
@@ -343,7 +401,7 @@ def _table(district, scenario, pupils, weighted, exact_need, fixed_parts, units,
             "weighted_enrollment": weighted,
             "base_amount": _money(base_units, scale),
             "need_amount": _money(need_units, scale),
-            **{k: _money(v, scale) for k, v in part_units.items()},
+            **{k: _money(v, scale) for k, v in part_units.items() if k in COLUMNS},
             "formula_amount": _money(formula_units, scale),
             "hold_harmless_adjustment": _money(np.maximum(diff, 0), scale),
             "cap_adjustment": _money(np.minimum(diff, 0), scale),
@@ -352,4 +410,11 @@ def _table(district, scenario, pupils, weighted, exact_need, fixed_parts, units,
             "delta": delta,
             "delta_pct": np.where(prior > 0, delta / prior * 100.0, np.nan),
             "per_pupil": np.where(pupils > 0, allocation / np.where(pupils > 0, pupils, 1), np.nan),
-        }, columns=COLUMNS)
+        }, columns=COLUMNS).pipe(_with_extra, part_units, scale)
+
+
+def _with_extra(table: pd.DataFrame, part_units: dict, scale: int) -> pd.DataFrame:
+    """The `extra_amount` column (schools-file dollars), after the other fixed amounts, when used."""
+    if "extra_amount" in part_units:
+        table.insert(table.columns.get_loc("formula_amount"), "extra_amount", _money(part_units["extra_amount"], scale))
+    return table

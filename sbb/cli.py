@@ -77,7 +77,8 @@ def run_allocate(args: argparse.Namespace) -> int:
                                                              f"{out.name} is a CSV with every school's figures")))
     raise_if(problems)
     scenario = load_scenario(args.scenario)
-    district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts)
+    district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts,
+                             applies_to=scenario.applies_to)
     result = allocate(district, scenario)
     summary = "\n".join(summary_lines(result, district))
     if out is not None:  # written before the summary is printed, so a closed pipe cannot stop it

@@ -1,8 +1,11 @@
 """Counts per school and category: the roster reduced once, or a school-level counts file.
 
-Categories are grades (`grade_PK` ... `grade_12`), yes/no needs (the roster column's name, e.g.
-`frl`, counting flagged pupils) and need levels (`<column>_<level>`, e.g. `sped_resource`). Every
-scenario is then arithmetic on this schools x categories matrix; no student row is kept.
+Categories are grades (`grade_PK` ... `grade_12`, or one `enrollment` column when the weight table
+weights every grade alike with `[grade] all`), yes/no needs (the roster column's name, e.g. `frl`,
+counting flagged pupils), need levels (`<column>_<level>`, e.g. `sped_resource`) and, for a need
+weighted by grade band, one column per band (`ell_K-5`, `sped_resource_9-12`: pupils in the band's
+grades). Counts in a counts file may be fractional (FTE, average daily membership). Every scenario is
+then arithmetic on this schools x categories matrix; no student row is kept.
 """
 
 from __future__ import annotations
@@ -15,21 +18,22 @@ import pandas as pd
 from .problems import InputError, Problem, shown
 from .schools import pandera_problems
 from .spelling import GRADES, flag_codes, grade_code, grade_codes, level_codes
-from .tables import Table, require_columns
+from .tables import Table, clean_header, require_columns
 from .weights import FlagNeed, LevelNeed, WeightTable
 
 GRADE_COLUMNS = [f"grade_{g}" for g in GRADES]
+ENROLLMENT = "enrollment"
+
+
+def grade_columns(weights: WeightTable) -> list[str]:
+    """The pupil columns that open the matrix: one per grade, or `enrollment` for `[grade] all`."""
+    return [ENROLLMENT] if weights.grade_all else list(GRADE_COLUMNS)
 
 
 def count_columns(weights: WeightTable) -> list[str]:
-    """Category names in matrix order: grades, then each need's flag or levels."""
-    columns = list(GRADE_COLUMNS)
-    for need in weights.needs:
-        if isinstance(need, FlagNeed):
-            columns.append(need.column)
-        else:
-            columns.extend(f"{need.column}_{level}" for level in need.levels)
-    return columns
+    """Category names in matrix order: grades (or enrollment), then each need's flag or levels
+    (one per grade band where the weight is banded)."""
+    return grade_columns(weights) + [c.column for c in weights.categories()]
 
 
 def _code_schema(codes: dict[str, str]):
@@ -171,26 +175,56 @@ def _tally(school: np.ndarray, codes: dict[str, np.ndarray], weights: WeightTabl
     """bincount the validated codes into the schools x categories matrix."""
     n = len(ids)
     school = school.astype(np.int64)
-    blocks = [np.bincount(school * len(GRADES) + codes["grade"], minlength=n * len(GRADES)).reshape(n, -1)]
+    grade = codes["grade"]
+    by_grade = np.bincount(school * len(GRADES) + grade, minlength=n * len(GRADES)).reshape(n, -1)
+    blocks = [by_grade.sum(axis=1)[:, None] if weights.grade_all else by_grade]
     for need in weights.needs:
         c = codes[need.column]
         if isinstance(need, FlagNeed):  # codes are 0 / 1: count the flagged rows' schools
-            blocks.append(np.bincount(school[c == 1], minlength=n)[:, None])
-        else:
-            k = len(need.levels) + 1
+            if need.bands:
+                blocks.append(_band_tally(school[c == 1], grade[c == 1], need.bands, n))
+            else:
+                blocks.append(np.bincount(school[c == 1], minlength=n)[:, None])
+            continue
+        k = len(need.levels) + 1
+        if not any(need.bands):
             blocks.append(np.bincount(school * k + c, minlength=n * k).reshape(n, k)[:, 1:])
+            continue
+        for i in range(len(need.levels)):
+            at = c == i + 1
+            bands = need.level_bands(i)
+            blocks.append(_band_tally(school[at], grade[at], bands, n) if bands
+                          else np.bincount(school[at], minlength=n)[:, None])
     matrix = np.hstack(blocks).astype(np.int64)
     return pd.DataFrame(matrix, index=pd.Index(ids, name="school_id"), columns=count_columns(weights))
+
+
+def _band_tally(school: np.ndarray, grade: np.ndarray, bands, n: int) -> np.ndarray:
+    """Pupils per school (rows) and grade band (columns); pupils in grades outside every band drop out."""
+    from .weights import grade_span
+
+    band_of = np.full(len(GRADES), -1, dtype=np.int64)
+    for j, (band, _) in enumerate(bands):
+        band_of[grade_span(band)] = j
+    b = band_of[grade]
+    keep = b >= 0
+    k = len(bands)
+    return np.bincount(school[keep] * k + b[keep], minlength=n * k).reshape(n, k)
 
 
 def read_counts(table: Table, schools: pd.DataFrame, weights: WeightTable) -> pd.DataFrame:
     """Counts from a school-level counts file: school_id plus one column per grade and need category.
 
-    Grade columns may be written `grade_K`, `K` or `KG`. Schools missing from the file have no pupils.
-    Flag and level counts may not exceed the school's enrollment.
+    Grade columns may be written `grade_K`, `K` or `KG`; under `[grade] all` one `enrollment` column
+    (or the grade columns, added up). Counts may be fractional (FTE). Schools missing from the file
+    have no pupils. A need's counts (all its levels and bands) may not exceed the school's enrollment.
     """
     frame = table.frame.rename(columns=_grade_header)
     wanted = count_columns(weights)
+    # headers are compared cleaned ('ell_K-5' reads as 'ell_k_5'); use the canonical names
+    frame = frame.rename(columns={clean_header(c): c for c in wanted if clean_header(c) != c})
+    if weights.grade_all and ENROLLMENT not in frame and all(c in frame for c in GRADE_COLUMNS):
+        frame = frame.assign(**{ENROLLMENT: _summed(frame[GRADE_COLUMNS])})
     problems = require_columns(Table(table.name, frame, table.first_row), ["school_id", *wanted],
                                "pupil counts per school")
     if problems:
@@ -207,26 +241,36 @@ def read_counts(table: Table, schools: pd.DataFrame, weights: WeightTable) -> pd
     unreadable = np.zeros(len(frame), dtype=bool)  # a row with a refused count is not checked further
     for c in wanted:
         number = pd.to_numeric(frame[c].astype("string").str.strip().str.replace(",", ""), errors="coerce")
-        bad = number.isna() | (number < 0) | (number % 1 != 0)
+        bad = number.isna() | (number < 0)
         unreadable |= bad.to_numpy()
         for i in np.flatnonzero(bad.to_numpy()):
-            problems.append(Problem(table.name, table.row(i), c, shown(frame[c].iloc[i]), "a whole number of pupils, 0 or more"))
-        values[c] = number.fillna(0).to_numpy(dtype=np.int64)
+            problems.append(Problem(table.name, table.row(i), c, shown(frame[c].iloc[i]),
+                                    "a number of pupils, 0 or more (fractions such as FTE are fine)"))
+        values[c] = number.fillna(0).to_numpy(dtype=float)
     matrix = np.column_stack([values[c] for c in wanted])
-    enrolled = matrix[:, : len(GRADES)].sum(axis=1)
-    col = len(GRADES)
+    whole = bool((matrix % 1 == 0).all())
+    n_grades = len(grade_columns(weights))
+    enrolled = matrix[:, :n_grades].sum(axis=1)
+    col = n_grades
     for need in weights.needs:
-        width = 1 if isinstance(need, FlagNeed) else len(need.levels)
-        over = (matrix[:, col: col + width].sum(axis=1) > enrolled) & ~unreadable
+        width = sum(1 for c in weights.categories() if c.need == need.name)
+        total = matrix[:, col: col + width].sum(axis=1)
+        over = (total > enrolled + 1e-9) & ~unreadable
         for i in np.flatnonzero(over):
-            problems.append(Problem(table.name, table.row(i), need.column, str(int(matrix[i, col: col + width].sum())),
-                                    f"at most the school's enrollment ({int(enrolled[i])} pupils)"))
+            problems.append(Problem(table.name, table.row(i), need.column, f"{total[i]:g}",
+                                    f"at most the school's enrollment ({enrolled[i]:g} pupils)"))
         col += width
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
-    out = np.zeros((len(ids), len(wanted)), dtype=np.int64)
+    out = np.zeros((len(ids), len(wanted)), dtype=np.int64 if whole else float)
     out[where] = matrix
     return pd.DataFrame(out, index=pd.Index(ids, name="school_id"), columns=wanted)
+
+
+def _summed(grades: pd.DataFrame) -> pd.Series:
+    """Grade columns added up (as text, so the checks below read it like any count)."""
+    numbers = grades.apply(lambda c: pd.to_numeric(c.astype("string").str.strip().str.replace(",", ""), errors="coerce"))
+    return numbers.sum(axis=1, min_count=grades.shape[1]).astype("string")
 
 
 def _grade_header(name: str) -> str:

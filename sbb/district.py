@@ -58,13 +58,15 @@ def _table(source: Source, compact: bool = False) -> Table:
 
 
 def load_district(schools: Source, weights: WeightTable, roster: Source | None = None,
-                  counts: Source | None = None, progress: Progress | None = None) -> District:
+                  counts: Source | None = None, progress: Progress | None = None,
+                  applies_to: str | None = None) -> District:
     """Read and validate a district from a schools file plus a roster or a counts file.
 
     Sources are paths or (file name, bytes) pairs (uploads). Raises `InputError` with every problem
     in every file, one per mistake (`sbb.consequences`). Student rows are reduced to counts here and
     never kept. `progress`, when given,
     is called with the fraction done (0 to 1) and what is being done, before each stage.
+    `applies_to` (a scenario's `[hold_harmless] applies_to` column) is checked with the rest.
     """
     if (roster is None) == (counts is None):
         raise InputError([Problem("input", None, None, None, "either a roster or a counts file (one of them)")])
@@ -79,6 +81,15 @@ def load_district(schools: Source, weights: WeightTable, roster: Source | None =
     except InputError as err:
         problems.extend(err.problems)
         school_frame = _readable_ids(schools)
+    else:
+        if weights.multiplier or weights.extra_amounts or applies_to:  # the formula's schools-file columns
+            from .school_inputs import read_school_inputs
+
+            try:
+                read_school_inputs(school_frame, schools_table.name, weights.multiplier, weights.extra_amounts,
+                                   applies_to)
+            except InputError as err:
+                problems.extend(err.problems)
     students = roster if from_roster else counts
     say(0.05, f"Reading the {'roster' if from_roster else 'counts file'} {source_name(students)}")
     try:

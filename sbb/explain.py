@@ -40,7 +40,7 @@ from .district import District
 from .problems import InputError
 from .scenario import Scenario
 from .spelling import GRADES
-from .weights import FlagNeed, WeightTable
+from .weights import WeightTable
 
 PRIOR_PART = "Last year's allocation differed from this formula"
 ENROLLMENT_PART = "Enrollment moves"
@@ -104,7 +104,10 @@ def weight_changes(before: WeightTable, after: WeightTable) -> list[WeightChange
     ['Grades K-3 weight', 'English learners weight']
     """
     out: list[WeightChange] = []
-    g = 0
+    if before.grade_all:
+        if before.grade[0] != after.grade[0]:
+            out.append(WeightChange("Grade weight (every grade)", before.grade[0], after.grade[0], (0,), "pupils"))
+    g = len(GRADES) if before.grade_all else 0
     while g < len(GRADES):
         old, new = before.grade[g], after.grade[g]
         end = g
@@ -115,21 +118,20 @@ def weight_changes(before: WeightTable, after: WeightTable) -> list[WeightChange
             out.append(WeightChange(f"{label} weight", old, new, tuple(range(g, end + 1)),
                                     f"pupils in {label.lower() if g else 'Pre-K'}"))
         g = end + 1
-    col = len(GRADES)
-    new_needs = {n.name: n for n in after.needs}
-    for need in before.needs:
-        other = new_needs[need.name]
-        if isinstance(need, FlagNeed):
-            if need.weight != other.weight:
-                out.append(WeightChange(f"{need_label(need.name)} weight", need.weight, other.weight, (col,),
-                                        f"pupils flagged '{need.column}'"))
-            col += 1
-            continue
-        for level, old, new in zip(need.levels, need.weights, other.weights):
-            if old != new:
-                out.append(WeightChange(f"{need_label(need.name)} ({level_label(level)}) weight", old, new,
-                                        (col,), f"pupils at {level_label(level)}"))
-            col += 1
+    col = 1 if before.grade_all else len(GRADES)
+    for cat, other in zip(before.categories(), after.categories()):
+        if cat.weight != other.weight:
+            column = before.need(cat.need).column
+            grades = f" in grades {cat.band}" if cat.band else ""
+            if cat.level is None:
+                label, counted = f"{need_label(cat.need)} weight", f"pupils flagged '{column}'{grades}"
+            else:
+                label, counted = (f"{need_label(cat.need)} ({level_label(cat.level)}) weight",
+                                  f"pupils at {level_label(cat.level)}{grades}")
+            if cat.band:
+                label = label.replace(" weight", f", grades {cat.band}, weight")
+            out.append(WeightChange(label, cat.weight, other.weight, (col,), counted))
+        col += 1
     return out
 
 
@@ -222,17 +224,18 @@ def explain_all(district: District, scenario: Scenario, allocation: Allocation) 
             f"The unchanged weights on the projected pupils give ${y / unit:,.0f} (base ${b0:,.2f}) against "
             f"${x / unit:,.0f} before the moves." for x, y in zip(start, f0)]
 
+    mult = t["multiplier"].to_numpy(dtype=float) if "multiplier" in t else 1.0  # a state aid ratio, a cost index
     for change in weight_changes(w0, w1):
         count = matrix[:, list(change.columns)].sum(axis=1)
         label = f"{change.label} {_w(change.old)} → {_w(change.new)}"
-        parts[label] = _units(b0 * (change.new - change.old) * count, unit)
+        parts[label] = _units(b0 * (change.new - change.old) * count * mult, unit)
         details[label] = [f"({_w(change.new)} - {_w(change.old)}) x {_pupils(n)} ({change.counted}) "
                           f"x ${b0:,.2f} baseline base" for n in count]
 
     conc0, conc1 = fm.concentration_weighted(matrix, w0), fm.concentration_weighted(matrix, w1)
     if not np.array_equal(conc0, conc1):
         label = "Concentration weight" if len(w1.concentration) == 1 else "Concentration weights"
-        parts[label] = _units(b0 * (conc1 - conc0), unit)
+        parts[label] = _units(b0 * (conc1 - conc0) * mult, unit)
         details[label] = [f"({c1:,.2f} - {c0:,.2f}) concentration-weighted pupils x ${b0:,.2f} baseline base"
                           for c0, c1 in zip(conc0, conc1)]
 
@@ -247,16 +250,19 @@ def explain_all(district: District, scenario: Scenario, allocation: Allocation) 
                           for x, y in zip(a, b)]
 
     weighted1 = t["weighted_enrollment"].to_numpy(dtype=float)
-    parts[BASE_PART] = _units(weighted1 * (b1 - b0), unit)
+    parts[BASE_PART] = _units(weighted1 * (b1 - b0) * mult, unit)
     details[BASE_PART] = [f"{w:,.2f} weighted pupils x (${b1:,.2f} - ${b0:,.2f})" for w in weighted1]
     phased = (scenario.theory.phase_in_years or 1) > 1
     floor_label = "Hold-harmless floor and phase-in" if phased else FLOOR_PART
     cap_label = "Gains cap and phase-in" if phased else CAP_PART
+    moved = " and the phase-in" if phased else ""
+    if scenario.transition is not None:
+        floor_label, cap_label = "Hold-harmless floor and transition", "Gains cap and transition"
+        moved = " and the transition"
     parts[floor_label] = money("hold_harmless_adjustment")
-    details[floor_label] = ["Raised above the formula amount by the floor"
-                            + (" and the phase-in" if phased else "")] * len(t)
+    details[floor_label] = ["Raised above the formula amount by the floor" + moved] * len(t)
     parts[cap_label] = money("cap_adjustment")
-    details[cap_label] = ["Held below the formula amount by the cap" + (" and the phase-in" if phased else "")] * len(t)
+    details[cap_label] = ["Held below the formula amount by the cap" + moved] * len(t)
 
     # Whole units throughout: F1 - F0 less the modelled parts of it. The prior does not enter.
     within = sum(v for k, v in parts.items() if k not in (PRIOR_PART, ENROLLMENT_PART, floor_label, cap_label))

@@ -70,9 +70,35 @@ def summary_lines(a: Allocation, district=None) -> list[str]:
         for y in a.years:
             rows.append((f"year {y.year}", f"base {dollars(y.base, True)}, total {dollars(y.units.sum() / a.scenario.scale, cents)}"))
         rows.append(("off formula in final year", f"{count_text(s['off_formula_final_year'], 'school')} (limits bind)"))
+    rows += real_formula_lines(a)
     width = max(len(k) for k, _ in rows)
     lines += [f"  {k:<{width}}  {v}" for k, v in rows]
     return lines
+
+
+def real_formula_lines(a: Allocation) -> list[tuple[str, str]]:
+    """Summary rows for the transition and statutory rounding, when the scenario uses them."""
+    s, rows = a.scenario, []
+    cents = s.rounding == "cents"
+    if s.transition is not None:
+        t = s.transition
+        above = int((a.table["hold_harmless_adjustment"] > 0).sum())
+        below = int((a.table["cap_adjustment"] < 0).sum())
+        rows.append(("transition", f"{t.share_of_gain:g} of each gain, {t.share_of_loss:g} of each loss this year: "
+                                   f"{dollars(a.hold_harmless_cost, cents)} kept above the formula ({above} schools), "
+                                   f"{dollars(a.cap_recovered, cents)} held back ({below} schools)"))
+    if s.applies_to:
+        rows.append(("hold-harmless applies to", f"schools marked yes in '{s.applies_to}'"))
+    r = s.weights.rounding
+    if r.any():
+        places = ", ".join(f"{k.replace('_', ' ')} {getattr(r, k)}" for k in ("share", "factor", "counted",
+                           "weighted_pupils", "formula") if getattr(r, k) is not None)
+        if s.mode == "fixed_base":
+            rows.append(("statutory rounding", f"half away from zero, decimals: {places}"))
+        else:
+            rows.append(("statutory rounding", f"pupil steps rounded ({places}); budget-neutral: the base is "
+                                               "solved on the unrounded dollar line and allocations rounded to the budget"))
+    return rows
 
 
 def allocation_frame(a: Allocation) -> pd.DataFrame:

@@ -18,10 +18,12 @@ from .rounding import UNITS
 from .performance import Framework, load_framework
 from .theory import KEYS as THEORY_KEYS
 from .theory import Theory, parse_theory, theory_to_dict
+from .tables import clean_header
 from .tomlfiles import Reader, parse_toml, read_toml
+from .transition import Transition
 from .weights import WeightTable, apply_overrides, load_weights
 
-TOP_KEYS = {"title", "description", "weights", "overrides", "funding", "hold_harmless", *THEORY_KEYS}
+TOP_KEYS = {"title", "description", "weights", "overrides", "funding", "hold_harmless", "transition", *THEORY_KEYS}
 MODES = ("budget_neutral", "fixed_base")
 
 
@@ -48,6 +50,8 @@ class Scenario:
     theory: Theory = Theory()
     framework: Framework | None = None
     base_dir: str = "."
+    applies_to: str | None = None  # schools-file yes/no column: hold-harmless only where yes
+    transition: Transition | None = None
 
     @property
     def scale(self) -> int:
@@ -88,10 +92,22 @@ def scenario_from_dict(doc: dict[str, Any], file: str, base_dir: Path,
     if budget is not None and mode == "fixed_base":
         r.problem("funding.budget", budget, "no budget in fixed_base mode (the total is an output)")
     limits = r.table(doc, "hold_harmless", "")
-    r.only_keys(limits, {"max_loss_pct", "max_gain_pct"}, "hold_harmless")
+    r.only_keys(limits, {"max_loss_pct", "max_gain_pct", "applies_to"}, "hold_harmless")
     max_loss = r.number(limits, "max_loss_pct", "hold_harmless", required=False, maximum=100.0)
     max_gain = r.number(limits, "max_gain_pct", "hold_harmless", required=False)
+    applies_to = r.text(limits, "applies_to", "hold_harmless", required=False)
+    transition = None
+    step = r.table(doc, "transition", "")
+    if "transition" in doc:
+        r.only_keys(step, {"share_of_gain", "share_of_loss"}, "transition")
+        if not ({"share_of_gain", "share_of_loss"} & set(step)):
+            r.problem("transition", None, "'share_of_gain' and/or 'share_of_loss' (shares 0-1 of the gap closed)")
+        transition = Transition(
+            r.number(step, "share_of_gain", "transition", required=False, default=1.0, maximum=1.0),
+            r.number(step, "share_of_loss", "transition", required=False, default=1.0, maximum=1.0))
     theory = parse_theory(r, doc)
+    if transition is not None and theory.phase_in_years:
+        r.problem("transition", None, "either [transition] or [phase_in], not both")
     for item, amount in theory.managed_foundation:
         if rounding and abs(amount * UNITS[rounding] - round(amount * UNITS[rounding])) > 1e-6:
             r.problem(f"managed_foundation.{item}", amount, f"an amount in whole {rounding}")
@@ -127,6 +143,7 @@ def scenario_from_dict(doc: dict[str, Any], file: str, base_dir: Path,
         mode=mode, budget=budget, rounding=rounding, max_loss_pct=max_loss, max_gain_pct=max_gain,
         description=description, file=file, weights_ref=weights_ref, theory=theory, framework=framework,
         base_dir=str(base_dir),
+        applies_to=clean_header(applies_to) if applies_to else None, transition=transition,
     )
 
 
@@ -145,9 +162,13 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
     if s.rounding != "dollars":
         funding["rounding"] = s.rounding
     doc["funding"] = funding
-    limits = {k: v for k, v in (("max_loss_pct", s.max_loss_pct), ("max_gain_pct", s.max_gain_pct)) if v is not None}
+    limits = {k: v for k, v in (("max_loss_pct", s.max_loss_pct), ("max_gain_pct", s.max_gain_pct),
+                                ("applies_to", s.applies_to)) if v is not None}
     if limits:
         doc["hold_harmless"] = limits
+    if s.transition is not None:
+        doc["transition"] = {"share_of_gain": s.transition.share_of_gain,
+                             "share_of_loss": s.transition.share_of_loss}
     doc.update(theory_to_dict(s.theory))
     return doc
 

@@ -67,6 +67,14 @@ def total_function(weighted: np.ndarray, fixed: np.ndarray, floor: np.ndarray, c
     events[0, :n_floor], events[0, n_floor:] = f_floor - floors, caps - f_cap
     events[1, :n_floor], events[1, n_floor:] = w_floor, -w_cap
     events[2, :n_floor], events[2, n_floor:] = 1.0, -1.0
+    return piecewise_from_events(const0, slope0, on_line0, at, events)
+
+
+def piecewise_from_events(const0: float, slope0: float, on_line0: int, at: np.ndarray,
+                          events: np.ndarray) -> Piecewise:
+    """T(b) for b >= 0 from its value as b -> -inf (const0 + slope0 x b, with `on_line0` lines
+    sloping) and its events: at breakpoint at[j], T's constant changes by events[0, j], its slope by
+    events[1, j] and the count of sloping lines by events[2, j]."""
     order, at, tied = _stable_order(at)
     events = np.take(events, order, axis=1)
     before = at <= 0.0  # events left of b = 0 are already in effect at 0
@@ -121,7 +129,11 @@ def solve_base(weighted, fixed, floor, cap, pot: float) -> float:
     >>> solve_base([10, 10], [0, 0], [-np.inf, -np.inf], [np.inf, np.inf], 1000.0)
     50.0
     """
-    t = total_function(weighted, fixed, floor, cap)
+    return solve_total(total_function(weighted, fixed, floor, cap), pot)
+
+
+def solve_total(t: Piecewise, pot: float) -> float:
+    """The smallest base b >= 0 with t(b) = pot (see `solve_base`, which raises the same errors)."""
     at_knots = t.const + t.slope * t.knots
     if pot < at_knots[0]:
         raise BudgetInfeasible(

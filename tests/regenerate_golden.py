@@ -33,8 +33,11 @@ SAMPLE_WEIGHTS = ROOT / "weights" / "sample_district.toml"
 
 
 def scenario_paths() -> list[Path]:
-    """Every shipped scenario file, in name order."""
-    return sorted(SCENARIOS.glob("*.toml"))
+    """Every shipped scenario file of the sample district (naming its weight table), in name order."""
+    import tomllib
+
+    return [p for p in sorted(SCENARIOS.glob("*.toml"))
+            if tomllib.loads(p.read_text(encoding="utf-8")).get("weights", "").endswith("sample_district.toml")]
 
 
 def sample_district() -> District:

@@ -203,14 +203,15 @@ def test_prior_allocation_as_excel_formats_money_and_blank_for_a_new_school():
     assert d.prior[0] == 1234567.5 and pd.isna(d.prior[1]) and d.prior[2] == 250000.0
 
 
-def test_counts_must_be_whole_non_negative_and_within_enrollment():
+def test_counts_must_be_numbers_non_negative_and_within_enrollment():
+    """Fractional counts (FTE, average daily membership) are valid (product.md, "Real formulas")."""
     cols = count_columns(W)
     good = {c: 0 for c in cols}
     rows = [{**good, "grade_K": "x"}, {**good, "grade_1": "2.5"}, {**good, "grade_2": 3, "frl": 4}]
     err = problems_of(counts=csv_bytes(["school_id", *cols], [[sid, *r.values()] for sid, r in zip("AB", rows)]
                                        + [["A", *rows[2].values()]]))
-    assert_problem(err, file="counts.csv", row=2, column="grade_K", value="x", expected="a whole number of pupils")
-    assert_problem(err, file="counts.csv", row=3, column="grade_1", value="2.5", expected="a whole number of pupils")
+    assert_problem(err, file="counts.csv", row=2, column="grade_K", value="x", expected="a number of pupils, 0 or more")
+    assert not [p for p in err.problems if p.row == 3]  # 2.5 pupils (FTE) is a count
     # 4 poor pupils in a school of 3
     assert_problem(err, file="counts.csv", row=4, column="frl", value="4", expected="at most the school's enrollment (3 pupils)")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, SAMPLE, make_scenario, make_weights, matrix_district
+from conftest import ROOT, SAMPLE, make_scenario, make_weights, matrix_district, scenario_files
 from sbb.allocate import allocate
 from sbb.counts import count_columns
 from sbb.district import load_district
@@ -90,7 +90,14 @@ def test_the_lines_add_up_to_the_formula_amount_for_every_school():
     cent per line."""
     import dataclasses
 
-    cases = [sample(p.stem) for p in sorted((ROOT / "scenarios").glob("*.toml"))]
+    cases = [sample(p.stem) for p in scenario_files()]
+    for folder, name in (("minnesota_fy2022", "minnesota_compensatory_fy2022"),
+                         ("connecticut_ecs_style", "connecticut_ecs_style_transition"),
+                         ("nyc_fsf_fy2019", "nyc_fsf_fy2019")):  # the real-formula examples on their own data
+        s = load_scenario(ROOT / "scenarios" / f"{name}.toml")
+        real = load_district(ROOT / "sample_data" / folder / "schools.csv", s.weights,
+                             counts=ROOT / "sample_data" / folder / "counts.csv")
+        cases.append((allocate(real, s), real))
     toa, d = sample("theory_of_action")
     cases.append((allocate(d, dataclasses.replace(toa.scenario, rounding="cents")), d))  # amounts in cents
     for a, d in cases:

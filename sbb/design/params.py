@@ -142,6 +142,8 @@ def _need_weights(scenario: Scenario, values: dict[str, float], overrides: dict[
         if len(path) < 3 or path[0] != "needs" or path[1] not in needs or float(value) < 0:
             return None
         need = needs[path[1]]
+        if need.bands if isinstance(need, FlagNeed) else any(need.bands):
+            return None  # weights by grade band: apply_overrides reads the band keys
         if len(path) == 3 and path[2] == "weight" and isinstance(need, FlagNeed):
             needs[path[1]] = replace(need, weight=float(value))
         elif len(path) == 4 and path[2] == "levels" and isinstance(need, LevelNeed) and path[3] in need.levels:

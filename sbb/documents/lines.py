@@ -34,7 +34,8 @@ from ..spelling import GRADES
 CENT = Decimal("0.01")
 FIXED = (("foundation_amount", "Foundation (every school)"),
          ("small_school_amount", "Small-school supplement"),
-         ("band_supplement_amount", "Support by performance band"))
+         ("band_supplement_amount", "Support by performance band"),
+         ("extra_amount", "Extra amounts (schools file)"))
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,10 @@ def statements(allocation: Allocation, district: District, school_ids: list[str]
         district = project(district, s)
     matrix = district.matrix(count_columns(w)).astype(float)
     base_shown = _cents(_dec(allocation.base_per_weighted_pupil))
-    runs = _grade_groups(w.grade)
+    # one weight for every grade ([grade] all): one line over the enrollment column
+    runs = [(0, 0, w.grade[0])] if w.grade_all else _grade_groups(w.grade)
     # the engine's weight of each need column (aligned with count_columns), named for a reader
-    n_grades = len(GRADES)
+    n_grades = fm.grade_width(w)
     labels = count_labels(w)
     need_cols = [(labels.get(c, c.replace("_", " ")), float(x))
                  for c, x in zip(count_columns(w)[n_grades:], fm.need_vector(w))]
@@ -143,7 +145,8 @@ def statements(allocation: Allocation, district: District, school_ids: list[str]
             weighted = pupils * weight
             listed += weighted
             present = np.flatnonzero(counts[first:last + 1]) + first  # name only the grades it has
-            lines.append(Line(grade_label(int(present[0]), int(present[-1])), "grade", pupils, weight, weighted,
+            label = "All grades" if w.grade_all else grade_label(int(present[0]), int(present[-1]))
+            lines.append(Line(label, "grade", pupils, weight, weighted,
                               _cents(_dec(pupils) * _dec(weight) * base_shown)))
         for j, (label, weight) in enumerate(need_cols):
             pupils = float(counts[n_grades + j])
@@ -159,9 +162,20 @@ def statements(allocation: Allocation, district: District, school_ids: list[str]
             label = "Concentration weight" if len(w.concentration) == 1 else "School-level weights"
             if len(w.concentration) == 1:
                 c = w.concentration[0]
-                label = f"{need_label(c.need)} concentration ({c.share_at_least:.0%}+ of pupils)"
+                rule = (f"ramp, full at {c.full_at:.0%} of pupils" if c.shape == "ramp" else
+                        f"pupils above {c.share_at_least:.0%}" if c.shape == "excess" else
+                        f"{c.share_at_least:.0%}+ of pupils")
+                label = f"{need_label(c.need)} concentration ({rule})"
             lines.append(Line(label, "other", None, None, other, _cents(_dec(other) * base_shown)))
+        if "multiplier" in cols and float(cols["multiplier"][i]) != 1.0:
+            # a state aid ratio or cost index scales the pupil lines (not the fixed amounts)
+            m = float(cols["multiplier"][i])
+            subtotal = sum((ln.dollars for ln in lines), Decimal(0))
+            lines.append(Line(f"Multiplier {m:g} ({w.multiplier}) on the lines above", "multiplier", None, m, None,
+                              _cents(subtotal * (_dec(m) - 1))))
         for key, label in FIXED:
+            if key not in cols:
+                continue
             amount = float(cols[key][i])
             if amount:
                 lines.append(Line(label, "fixed", None, None, None, _cents(_dec(amount))))

@@ -19,7 +19,6 @@ from ..explain import grade_label, level_label, need_label
 from ..problems import InputError, Problem
 from ..report import dollars
 from fpdf.enums import XPos, YPos
-from ..weights import FlagNeed
 from . import page as pg
 from .lines import Statement, _grade_groups, statements
 
@@ -82,15 +81,16 @@ def summary_page(pdf: pg.Document, allocation: Allocation, subtitle: str) -> Non
 
     pdf.section("The weights")
     w = s.weights
-    rows: list[tuple[str, str]] = [(grade_label(a, b), _weight(x)) for a, b, x in _grade_groups(w.grade)]
-    for need in w.needs:
-        if isinstance(need, FlagNeed):
-            rows.append((f"{need_label(need.name)} (added)", _weight(need.weight)))
-        else:
-            rows += [(f"{need_label(need.name)}: {level_label(lv)} (added)", _weight(x))
-                     for lv, x in zip(need.levels, need.weights)]
+    rows: list[tuple[str, str]] = ([("All grades", _weight(w.grade[0]))] if w.grade_all else
+                                   [(grade_label(a, b), _weight(x)) for a, b, x in _grade_groups(w.grade)])
+    for cat in w.categories():  # each flag or level, one row per grade band where the weight varies by band
+        label = need_label(cat.need) + (f": {level_label(cat.level)}" if cat.level else "")
+        rows.append((label + (f", grades {cat.band}" if cat.band else "") + " (added)", _weight(cat.weight)))
     for c in w.concentration:
-        rows.append((f"{need_label(c.need)} at {c.share_at_least:.0%} or more of pupils (added)", _weight(c.weight)))
+        rule = (f"x min(1, share / {c.full_at:.0%})" if c.shape == "ramp" else
+                f"per pupil above {c.share_at_least:.0%} of pupils" if c.shape == "excess" else
+                f"at {c.share_at_least:.0%} or more of pupils")
+        rows.append((f"{need_label(c.need)} concentration, {rule} (added)", _weight(c.weight)))
     rows.append(("Foundation per school", dollars(w.foundation_per_school)))
     if w.small_school is not None and w.small_school.enrollment_below > 0:
         rows.append((f"Small schools (below {_num(w.small_school.enrollment_below)} pupils)",
@@ -239,6 +239,12 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
                    dollars(st.formula_amount, cents), False)
         rows[1] = ("Phase-in and floor protection", floor, _signed(st.hold_harmless, cents), False)
         rows[2] = ("Held back: phase-in and cap", cap, dollars(st.cap, cents) if st.cap else "$0", False)
+    if s.transition is not None:  # a one-year step toward the formula (sbb.transition)
+        t = s.transition
+        rows[1] = ("Kept above the formula: floor, transition", f"{t.share_of_loss:.1%} of a loss this year",
+                   _signed(st.hold_harmless, cents), False)
+        rows[2] = ("Held back: cap, transition", f"{t.share_of_gain:.1%} of a gain this year",
+                   dollars(st.cap, cents) if st.cap else "$0", False)
     rows += [(label, "", dollars(v, cents), False) for label, v in st.extra]
     for label, note, value, bold in rows:
         pdf.row([label, note, value], w2, "LLR", bold=bold, size=9.5, rule=not bold,

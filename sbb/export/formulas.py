@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 from ..spelling import GRADES
-from ..weights import FlagNeed, WeightTable
+from ..weights import WeightTable
 
 EPS = "0.000001"  # units; the engine's allowance for float noise when rounding limits
 
@@ -44,11 +44,10 @@ def count_labels(weights: WeightTable) -> dict[str, str]:
     from ..explain import level_label, need_label
 
     out = {f"grade_{g}": ("Pre-K" if g == "PK" else f"Grade {g}") for g in GRADES}
-    for need in weights.needs:
-        if isinstance(need, FlagNeed):
-            out[need.column] = need_label(need.name)
-        else:
-            out.update({f"{need.column}_{lv}": f"{need_label(need.name)}: {level_label(lv)}" for lv in need.levels})
+    out["enrollment"] = "Pupils"
+    for cat in weights.categories():
+        label = need_label(cat.need) + (f": {level_label(cat.level)}" if cat.level else "")
+        out[cat.column] = label + (f", grades {cat.band}" if cat.band else "")
     return out
 
 
@@ -63,17 +62,17 @@ def _need(name: str) -> str:
 
 
 def need_names(weights: WeightTable) -> list[tuple[str, str, str, float, str]]:
-    """(defined name, dotted key, count column, weight, label) for every need weight, in count-column order."""
+    """(defined name, dotted key, count column, weight, label) for every need weight, in count-column
+    order (one per grade band where a weight varies by band)."""
     out = []
-    for need in weights.needs:
-        if isinstance(need, FlagNeed):
-            out.append((defined_name("w", "needs", need.name), f"needs.{need.name}.weight", need.column,
-                        need.weight, f"Need weight: {_need(need.name)}"))
-        else:
-            for level, w in zip(need.levels, need.weights):
-                out.append((defined_name("w", "needs", need.name, level), f"needs.{need.name}.levels.{level}",
-                            f"{need.column}_{level}", w,
-                            f"Need weight: {_need(need.name)}, {level.replace('_', '-')}"))
+    for cat in weights.categories():
+        parts = [p for p in (cat.level, cat.band) if p]
+        label = f"Need weight: {_need(cat.need)}"
+        if cat.level:
+            label += f", {cat.level.replace('_', '-')}"
+        if cat.band:
+            label += f", grades {cat.band}"
+        out.append((defined_name("w", "needs", cat.need, *parts), cat.key, cat.column, cat.weight, label))
     return out
 
 
@@ -98,18 +97,17 @@ def rnd(expr: str, scale: int) -> str:
     return f"ROUND({expr},{0 if scale == 1 else 2})"
 
 
-def grade_weighted(cells: Cells, row: int) -> str:
+def grade_weighted(cells: Cells, row: int, weights: WeightTable | None = None) -> str:
+    if weights is not None and weights.grade_all:
+        return f"={cells.c('enrollment', row)}*{grade_name('all')}"
     return "=" + "+".join(f"{cells.c('grade_' + g, row)}*{grade_name(g)}" for g in GRADES)
 
 
 def need_weighted(cells: Cells, row: int, weights: WeightTable) -> str:
+    from .real_terms import concentration_term
+
     terms = [f"{cells.c(col, row)}*{name}" for name, _, col, _, _ in need_names(weights)]
-    enrol = cells.c("enrollment", row)
-    for conc in weights.concentration:
-        flag = cells.c(weights.need(conc.need).column, row)
-        share = defined_name("conc", conc.name, "share_at_least")
-        w = defined_name("conc", conc.name, "weight")
-        terms.append(f"IF({enrol}>0,IF({flag}/{enrol}>={share},{w}*{flag},0),0)")
+    terms += [concentration_term(cells, row, weights, conc) for conc in weights.concentration]
     return "=" + ("+".join(terms) if terms else "0")
 
 
@@ -132,16 +130,16 @@ def band_supplement_exact(cells: Cells, row: int, band_column: str | None) -> st
             f"+IFERROR(VLOOKUP({band},band_table,3,0),0)")
 
 
-def floor_limit(cells: Cells, row: int, scale: int) -> str:
+def floor_limit(cells: Cells, row: int, scale: int, not_applied: str = "") -> str:
     prior = cells.a("prior_allocation", row)
-    return (f'=IF(OR({prior}="",max_loss_pct=""),"",'
+    return (f'=IF(OR({prior}="",max_loss_pct=""{not_applied}),"",'
             f"ROUNDUP({prior}*(100-max_loss_pct)/100*{scale}-{EPS},0)/{scale})")
 
 
-def cap_limit(cells: Cells, row: int, scale: int) -> str:
+def cap_limit(cells: Cells, row: int, scale: int, not_applied: str = "") -> str:
     prior, floor = cells.a("prior_allocation", row), cells.a("floor_limit", row)
     down = f"ROUNDDOWN({prior}*(100+max_gain_pct)/100*{scale}+{EPS},0)/{scale}"
-    return f'=IF(OR({prior}="",max_gain_pct=""),"",IF({floor}="",{down},MAX({down},{floor})))'
+    return f'=IF(OR({prior}="",max_gain_pct=""{not_applied}),"",IF({floor}="",{down},MAX({down},{floor})))'
 
 
 def phase_in_target(cells: Cells, row: int) -> str:
@@ -158,14 +156,19 @@ def within_limits(cells: Cells, row: int, target_key: str) -> str:
     return f'=IF({hi}="",{raised},MIN({hi},{raised}))'
 
 
-def formula_amount(cells: Cells, row: int, scale: int, phase_in: bool) -> str:
+def formula_amount(cells: Cells, row: int, scale: int, phase_in: bool, transition: bool = False) -> str:
     """The formula rounded to the unit; for a school on its formula (within its limits, not phasing
-    in) plus the engine's rounding to the pot, so that schools on their formula add up exactly."""
+    in, not moved by a transition) plus the engine's rounding to the pot, so that schools on their
+    formula add up exactly."""
     prior, exact = cells.a("prior_allocation", row), cells.a("formula_exact", row)
     lo, hi = cells.a("floor_limit", row), cells.a("cap_limit", row)
     on = f'OR({lo}="",{exact}>={lo}),OR({hi}="",{exact}<={hi})'
     if phase_in:
         on = f'OR({prior}="",phase_in_step=1),' + on
+    if transition:
+        from .real_terms import transition_keeps
+
+        on += "," + transition_keeps(cells, row)
     return f"={rnd(exact, scale)}+IF(AND({on}),{cells.a('rounding_adjustment', row)},0)"
 
 

@@ -57,7 +57,12 @@ from ..rounding import whole_unit_limits
 from ..scenario import scenario_to_toml
 from ..spelling import GRADES
 from ..theory import band_supplement_amount
+from ..allocate import district_school_inputs
+from ..school_inputs import SchoolInputs
+from ..statutory import round_half_away
+from ..transition import transition as transition_map
 from . import formulas as fx
+from . import real_terms as rt
 
 FORMAT_VERSION = "sbb-workbook 1"
 FIRST = 3  # first data row on the table sheets (row 1: column keys, hidden; row 2: labels)
@@ -252,9 +257,18 @@ def working_columns(allocation: Allocation, counts_district: District,
     spec = s.theory.band_supplement
     if spec is not None:
         fixed = fixed + band_supplement_amount(bands[spec.column], pupils, spec)
-    exact = allocation.base_per_weighted_pupil * weighted + fixed
+    inputs = district_school_inputs(counts_district, s) or SchoolInputs()
+    if inputs.extra:
+        fixed = fixed + inputs.extra_total
+    slope = weighted if inputs.multiplier is None else weighted * inputs.multiplier
+    exact = allocation.base_per_weighted_pupil * slope + fixed
+    if s.mode == "fixed_base":
+        exact = round_half_away(exact, w.rounding.formula)
     prior = counts_district.prior
-    floor, cap = whole_unit_limits(hold_harmless_floor(prior, s.max_loss_pct), gains_cap(prior, s.max_gain_pct), scale)
+    low, high = hold_harmless_floor(prior, s.max_loss_pct), gains_cap(prior, s.max_gain_pct)
+    if inputs.limited is not None:
+        low, high = np.where(inputs.limited, low, -np.inf), np.where(inputs.limited, high, np.inf)
+    floor, cap = whole_unit_limits(low, high, scale)
     target = exact
     phase = _phase_in(allocation, prior)
     if phase is not None:
@@ -262,12 +276,15 @@ def working_columns(allocation: Allocation, counts_district: District,
         # a new school has no prior year to phase from: it is on its formula at once (as in the engine)
         target = np.where(np.isnan(prior), exact, step * exact + (1 - step) * rho * np.nan_to_num(prior))
     within = apply_limits(target, floor, cap)
+    moved = within if s.transition is None else transition_map(within, prior, s.transition)
     units = np.round(t["allocation"].to_numpy(dtype=float) * scale).astype(np.int64)
     grade_w = fm.grade_weighted(matrix, w)
     parts = sum(t[c].to_numpy(dtype=float) for c in ("need_amount", "foundation_amount", "small_school_amount",
-                                                      "band_supplement_amount"))
-    base_rounded = np.floor(allocation.base_per_weighted_pupil * grade_w * scale + 0.5) / scale
+                                                      "band_supplement_amount", "extra_amount") if c in t)
+    mult = 1.0 if inputs.multiplier is None else inputs.multiplier
+    base_rounded = np.floor(allocation.base_per_weighted_pupil * grade_w * mult * scale + 0.5) / scale
     return {
+        "after_transition": moved,
         "formula_rounding": np.round((t["formula_amount"].to_numpy(dtype=float) - base_rounded - parts) * scale) / scale,
         "grade_weighted": grade_w,
         "need_weighted": fm.need_weighted(matrix, w),
@@ -276,7 +293,7 @@ def working_columns(allocation: Allocation, counts_district: District,
         "cap_limit": np.where(np.isfinite(cap), cap, np.nan),
         "phase_in_target": target,
         "within_limits": within,
-        "rounding_adjustment": (units - np.floor(within * scale + 0.5).astype(np.int64)) / scale,
+        "rounding_adjustment": (units - np.floor(moved * scale + 0.5).astype(np.int64)) / scale,
     }
 
 
@@ -306,15 +323,27 @@ def parameter_rows(allocation: Allocation) -> list[dict[str, Any]]:
     else:
         add("Base per weighted pupil", "$ per weighted pupil", w.base_per_weighted_pupil,
             "base_per_weighted_pupil", "base.per_weighted_pupil", "weights", "money2")
-    for g, value in zip(GRADES, w.grade):
-        add(f"Grade weight: {g}", "weighted pupils per pupil", value, fx.grade_name(g), f"grade.{g}", "weights")
+    if w.grade_all:
+        add("Grade weight: every grade", "weighted pupils per pupil", w.grade[0], fx.grade_name("all"), "grade.all",
+            "weights")
+    else:
+        for g, value in zip(GRADES, w.grade):
+            add(f"Grade weight: {g}", "weighted pupils per pupil", value, fx.grade_name(g), f"grade.{g}", "weights")
     for name, key, _, value, label in fx.need_names(w):
         add(label, "weighted pupils added per pupil", value, name, key, "weights")
     for c in w.concentration:
-        add(f"Concentration ({c.name}): share that triggers it", "share of pupils (0-1)", c.share_at_least,
-            fx.defined_name("conc", c.name, "share_at_least"), f"concentration.{c.name}.share_at_least", "weights")
-        add(f"Concentration ({c.name}): extra weight", "weighted pupils per flagged pupil", c.weight,
-            fx.defined_name("conc", c.name, "weight"), f"concentration.{c.name}.weight", "weights")
+        if c.shape == "ramp":
+            add(f"Concentration ({c.name}): share at which the ramp is full", "share of pupils (0-1)", c.full_at,
+                rt.conc_name(c, "full_at"), f"concentration.{c.name}.full_at", "weights")
+        else:
+            what = "share that triggers it" if c.shape == "step" else "share above which pupils count"
+            add(f"Concentration ({c.name}): {what}", "share of pupils (0-1)", c.share_at_least,
+                rt.conc_name(c, "share_at_least"), f"concentration.{c.name}.share_at_least", "weights")
+        for level, value in c.count:
+            add(f"Concentration ({c.name}): each {level.replace('_', ' ')} pupil counts", "pupils", value,
+                rt.conc_name(c, "count_" + level), f"concentration.{c.name}.count.{level}", "weights")
+        add(f"Concentration ({c.name}, {c.shape}): extra weight", "weighted pupils per counted pupil", c.weight,
+            rt.conc_name(c, "weight"), f"concentration.{c.name}.weight", "weights")
     add("Foundation per school", "$ per school", w.foundation_per_school, "foundation_per_school",
         "foundation.per_school", "weights", "money")
     if w.small_school is not None:
@@ -326,6 +355,11 @@ def parameter_rows(allocation: Allocation) -> list[dict[str, Any]]:
         "max_loss_pct", "hold_harmless.max_loss_pct", "scenario", "weight")
     add("Gains cap: most a school may gain (blank: no cap)", "% of prior year", s.max_gain_pct,
         "max_gain_pct", "hold_harmless.max_gain_pct", "scenario", "weight")
+    if s.transition is not None:
+        add("Transition: share of each gain toward the formula this year", "share (0-1)", s.transition.share_of_gain,
+            "transition_share_of_gain", "transition.share_of_gain", "scenario")
+        add("Transition: share of each loss toward the formula this year", "share (0-1)", s.transition.share_of_loss,
+            "transition_share_of_loss", "transition.share_of_loss", "scenario")
     if s.mode == "budget_neutral":
         add("Budget", "$", allocation.budget, "budget", "funding.budget", "scenario", "money")
     for item, amount in s.theory.managed_foundation:
@@ -373,6 +407,14 @@ def _weights_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> No
                 "recalculates every school's allocation exactly as the engine would.")
     note += (" Yellow cells are parameters (each is a named range, see the Name column). "
              "'solved' values come from the engine and are not read back.")
+    r = s.weights.rounding
+    if r.any():
+        places = ", ".join(f"{k.replace('_', ' ')} {getattr(r, k)}" for k in ("share", "factor", "counted",
+                           "weighted_pupils", "formula") if getattr(r, k) is not None)
+        note += (f" Statutory rounding (decimals: {places}) is written into the Allocations formulas as ROUND, "
+                 "half away from zero" + ("" if s.mode == "fixed_base" else
+                                         "; in this budget-neutral scenario the formula amount is not rounded")
+                 + ".")
     ws["A2"] = note
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:F2")
@@ -436,16 +478,20 @@ def _weights_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> No
 
 def _counts_sheet(wb, counts_district: District, count_cols: list[str], band_series: dict[str, pd.Series],
                   hidden: np.ndarray, suppress_below: int | None, projected: bool, cache: dict,
-                  labels: dict[str, str]) -> dict[str, str]:
+                  labels: dict[str, str], school_values: dict[str, list] | None = None) -> dict[str, str]:
     ws = wb.create_sheet("Counts")
     schools = counts_district.schools
-    columns = [("school_id", "School ID", "text"), ("school_name", "School", "text"),
-               ("enrollment", "Pupils", "pupils")]
+    one_column = count_cols[0] == "enrollment"  # [grade] all: the pupils are a count, not a sum of grades
+    columns = [("school_id", "School ID", "text"), ("school_name", "School", "text")]
+    if not one_column:
+        columns.append(("enrollment", "Pupils", "pupils"))
     columns += [(c, labels.get(c, c), "pupils") for c in count_cols]
     columns += [(f"band:{col}", f"Performance band ({col.replace('_', ' ')})", "text") for col in band_series]
+    school_values = school_values or {}
+    columns += [(key, f"{key.split(':', 1)[1].replace('_', ' ')} (schools file)", "text") for key in school_values]
     letters = _header(ws, columns, {"school_name": _text_width(schools["school_name"])})
-    counts = counts_district.counts[count_cols].to_numpy(dtype=np.int64)
-    pupils = counts[:, :len(GRADES)].sum(axis=1)
+    counts = counts_district.counts[count_cols].to_numpy()
+    pupils = counts[:, 0] if one_column else counts[:, :len(GRADES)].sum(axis=1)
     grade_cols = [f"grade_{g}" for g in GRADES]
     ids, names = schools["school_id"].tolist(), schools["school_name"].tolist()
     band_values = {col: series.tolist() for col, series in band_series.items()}
@@ -456,21 +502,40 @@ def _counts_sheet(wb, counts_district: District, count_cols: list[str], band_ser
         if hidden[i]:
             _safe_text(ws[f"{letters['enrollment']}{r}"], f"<{suppress_below}")
             continue
-        e = ws[f"{letters['enrollment']}{r}"]
-        e.value = f"=SUM({letters[grade_cols[0]]}{r}:{letters[grade_cols[-1]]}{r})"
-        e.number_format = PUPILS
-        cache[(ws.title, e.coordinate)] = int(pupils[i])
+        if not one_column:
+            e = ws[f"{letters['enrollment']}{r}"]
+            e.value = f"=SUM({letters[grade_cols[0]]}{r}:{letters[grade_cols[-1]]}{r})"
+            e.number_format = PUPILS
+            cache[(ws.title, e.coordinate)] = _num(pupils[i])
         for j, c in enumerate(count_cols):
-            ws[f"{letters[c]}{r}"] = int(counts[i, j])
+            ws[f"{letters[c]}{r}"] = _num(counts[i, j])
+        for key, values in school_values.items():
+            ws[f"{letters[key]}{r}"] = values[i]
         for col, values in band_values.items():
             _safe_text(ws[f"{letters['band:' + col]}{r}"], values[i])
     shown = ~hidden
     totals = {"enrollment": float(pupils[shown].sum()), **{c: float(counts[shown, j].sum()) for j, c in enumerate(count_cols)}}
-    _totals(ws, columns, letters, len(schools), ["enrollment", *count_cols], cache, totals, 1)
+    _totals(ws, columns, letters, len(schools), list(dict.fromkeys(["enrollment", *count_cols])), cache, totals, 1)
     _finish_table(ws, len(columns), len(schools))
     if projected:
         ws.oddHeader.center.text = "Projected enrollment (enrollment-change scenario)"
     return letters
+
+
+def school_columns(district: District, scenario) -> dict[str, list]:
+    """Schools-file inputs of the formula for the Counts sheet, keyed 'school:<column>': multiplier
+    and extra amounts as numbers, whether hold-harmless applies as 'yes' / 'no'."""
+    inputs = district_school_inputs(district, scenario)
+    if inputs is None:
+        return {}
+    w, out = scenario.weights, {}
+    if inputs.multiplier is not None:
+        out[f"school:{w.multiplier}"] = [_num(v) for v in inputs.multiplier]
+    for col, values in (inputs.extra or {}).items():
+        out[f"school:{col}"] = [_num(v) for v in values]
+    if inputs.limited is not None:
+        out[f"school:{scenario.applies_to}"] = ["yes" if v else "no" for v in inputs.limited]
+    return out
 
 
 def _known(t: dict[str, list], work: dict[str, np.ndarray], key: str, i: int) -> Any:
@@ -498,6 +563,12 @@ def _alloc_columns(allocation: Allocation) -> list[tuple[str, str, str]]:
     s = allocation.scenario
     by_key = {key: (key, label, kind) for key, label, kind in CSV_COLUMNS}
     cols = [by_key[k] for k in SHEET_ORDER]
+    if "multiplier" in allocation.table:
+        cols.insert(next(i for i, c in enumerate(cols) if c[0] == "weighted_enrollment") + 1,
+                    ("multiplier", "Multiplier", "weight"))
+    if "extra_amount" in allocation.table:
+        cols.insert(next(i for i, c in enumerate(cols) if c[0] == "formula_amount"),
+                    ("extra_amount", "Extra amounts", "money"))
     if s.theory.autonomy is not None:
         cols += AUTONOMY_COLUMNS
     cols += WORK_COLUMNS[:3]
@@ -505,6 +576,8 @@ def _alloc_columns(allocation: Allocation) -> list[tuple[str, str, str]]:
     cols += WORK_COLUMNS[3:5]
     if _phase_in(allocation, allocation.table["prior_allocation"].to_numpy(dtype=float)) is not None:
         cols.append(("phase_in_target", "Year-1 phase-in target", "money2"))
+    if s.transition is not None:
+        cols.append(("after_transition", "After the transition, before rounding", "money2"))
     cols += WORK_COLUMNS[5:]
     if "delta_formula" in allocation.table:
         cols += ENROLLMENT_COLUMNS
@@ -533,28 +606,40 @@ def _allocations_sheet(wb, allocation: Allocation, count_letters: dict[str, str]
             continue
         small = fx.small_school_exact(cells, r, w)
         band = fx.band_supplement_exact(cells, r, sup.column if sup else None)
-        fixed_terms = "".join(f"+{x}" for x in (small, band) if x != "0")
+        mult = rt.multiplier(cells, r, w)
+        extra = rt.extra_exact(cells, r, w)
+        times = "" if mult == "1" else f"*{mult}"
+        weighted = f"{cells.a('grade_weighted', r)}+{cells.a('need_weighted', r)}"
+        if w.rounding.weighted_pupils is not None:
+            weighted = f"ROUND({weighted},{w.rounding.weighted_pupils})"
+        fixed_terms = "".join(f"+{x}" for x in (small, band, extra) if x != "0")
+        exact = f"base_per_weighted_pupil*{cells.a('weighted_enrollment', r)}{times}+foundation_per_school{fixed_terms}"
+        if s.mode == "fixed_base" and w.rounding.formula is not None:
+            exact = f"ROUND({exact},{w.rounding.formula})"
+        settled = "after_transition" if s.transition is not None else "within_limits"
+        not_applied = rt.applies(cells, r, s.applies_to)
         parts = "-".join([cells.a("need_amount", r), cells.a("foundation_amount", r),
-                          cells.a("small_school_amount", r), cells.a("band_supplement_amount", r)])
-        base_rounded = fx.rnd(f"base_per_weighted_pupil*{cells.a('grade_weighted', r)}", scale)
+                          cells.a("small_school_amount", r), cells.a("band_supplement_amount", r)]
+                         + ([cells.a("extra_amount", r)] if "extra_amount" in letters else []))
+        base_rounded = fx.rnd(f"base_per_weighted_pupil*{cells.a('grade_weighted', r)}{times}", scale)
         row = {
             "enrollment": f"={cells.c('enrollment', r)}",
-            "grade_weighted": fx.grade_weighted(cells, r),
+            "grade_weighted": fx.grade_weighted(cells, r, w),
             "need_weighted": fx.need_weighted(cells, r, w),
-            "weighted_enrollment": f"={cells.a('grade_weighted', r)}+{cells.a('need_weighted', r)}",
-            "need_amount": "=" + fx.rnd(f"base_per_weighted_pupil*{cells.a('need_weighted', r)}", scale),
+            "weighted_enrollment": "=" + weighted,
+            "need_amount": "=" + fx.rnd(f"base_per_weighted_pupil*({cells.a('weighted_enrollment', r)}"
+                                        f"-{cells.a('grade_weighted', r)})*{mult}", scale),
             "foundation_amount": "=" + fx.rnd("foundation_per_school", scale),
             # no small-school table or no band support: a plain 0, not a formula of nothing
             "small_school_amount": "=" + fx.rnd(small, scale) if small != "0" else 0,
             "band_supplement_amount": "=" + fx.rnd(band, scale) if band != "0" else 0,
-            "formula_exact": (f"=base_per_weighted_pupil*{cells.a('weighted_enrollment', r)}"
-                              f"+foundation_per_school{fixed_terms}"),
-            "floor_limit": fx.floor_limit(cells, r, scale),
-            "cap_limit": fx.cap_limit(cells, r, scale),
+            "formula_exact": "=" + exact,
+            "floor_limit": fx.floor_limit(cells, r, scale, not_applied),
+            "cap_limit": fx.cap_limit(cells, r, scale, not_applied),
             "within_limits": fx.within_limits(cells, r, "phase_in_target" if phase else "formula_exact"),
             "rounding_adjustment": _num(work["rounding_adjustment"][i]),
-            "allocation": f"={fx.rnd(cells.a('within_limits', r), scale)}+{cells.a('rounding_adjustment', r)}",
-            "formula_amount": fx.formula_amount(cells, r, scale, phase),
+            "allocation": f"={fx.rnd(cells.a(settled, r), scale)}+{cells.a('rounding_adjustment', r)}",
+            "formula_amount": fx.formula_amount(cells, r, scale, phase, s.transition is not None),
             "formula_rounding": f"={cells.a('formula_amount', r)}-{base_rounded}-{parts}",
             "base_amount": f"={base_rounded}+{cells.a('formula_rounding', r)}",
             "hold_harmless_adjustment": f"=MAX({cells.a('allocation', r)}-{cells.a('formula_amount', r)},0)",
@@ -569,6 +654,12 @@ def _allocations_sheet(wb, allocation: Allocation, count_letters: dict[str, str]
         }
         if phase:
             row["phase_in_target"] = fx.phase_in_target(cells, r)
+        if "multiplier" in letters:
+            row["multiplier"] = "=" + mult
+        if "extra_amount" in letters:
+            row["extra_amount"] = "=" + fx.rnd(extra, scale)
+        if s.transition is not None:
+            row["after_transition"] = rt.after_transition(cells, r)
         if auto is not None:
             row["discretionary_amount"] = fx.discretionary(cells, r, scale, auto.column, auto.default)
             row["directed_amount"] = f"={cells.a('allocation', r)}-{cells.a('discretionary_amount', r)}"
@@ -586,7 +677,8 @@ def _allocations_sheet(wb, allocation: Allocation, count_letters: dict[str, str]
     grey = PatternFill("solid", fgColor="F2F2F2")
     for r in range(FIRST, FIRST + len(t)):
         ws[f"{letters['allocation']}{r}"].font = Font(bold=True)
-        for key, _, _ in WORK_COLUMNS + [("phase_in_target", "", ""), ("formula_rounding", "", "")]:
+        for key, _, _ in WORK_COLUMNS + [("phase_in_target", "", ""), ("formula_rounding", "", ""),
+                                         ("after_transition", "", "")]:
             if key in letters:
                 ws[f"{letters[key]}{r}"].fill = grey
     shown = ~hidden
@@ -1136,7 +1228,8 @@ def build_workbook(allocation: Allocation, district: District, *, compare_to: Al
     wb.calculation.fullCalcOnLoad = True
     rows = parameter_rows(allocation)
     count_letters = _counts_sheet(wb, counts_district, count_cols, bands, hidden, suppress_below,
-                                  s.theory.enrollment_change is not None, cache, fx.count_labels(s.weights))
+                                  s.theory.enrollment_change is not None, cache, fx.count_labels(s.weights),
+                                  school_columns(counts_district, s))
     alloc_letters = _allocations_sheet(wb, allocation, count_letters, hidden, suppress_below, work, cache)
     visible = float(t["allocation"].to_numpy(dtype=float)[~hidden].sum())
     _summary_sheet(wb, allocation, counts_district, alloc_letters, int(hidden.sum()), suppress_below, visible, cache)

@@ -18,7 +18,8 @@ from ..explain import grade_label, level_label, need_label
 from ..report import dollars
 from ..scenario import Scenario
 from ..spelling import GRADES
-from ..weights import FlagNeed, WeightTable, apply_overrides
+from ..transition import Transition
+from ..weights import WeightTable, apply_overrides
 
 GROUPS: tuple[tuple[str, str], ...] = (
     ("funding", "Budget and base"),
@@ -94,26 +95,24 @@ def controls_for(start: Scenario, per_grade: bool = False) -> list[Control]:
                 when=("mode", "fixed_base"), help="Dollars for each weighted pupil."),
         Control("rounding", "Round allocations to", "funding", "choice", options=tuple(ROUNDING.items())),
     ]
-    bands = [(g,) for g in range(len(GRADES))] if per_grade else grade_bands(w)
-    out.append(Control("per_grade", "Set each grade separately", "grades", "toggle"))
-    for band in bands:
-        out.append(Control(f"grade.{band_key(band)}", grade_label(band[0], band[-1]), "grades", "weight",
-                           grades=band, help="Weighted pupils per enrolled pupil in these grades."))
-    for need in w.needs:
-        if isinstance(need, FlagNeed):
-            out.append(Control(f"needs.{need.name}.weight", need_label(need.name), "needs", "weight",
-                               help=f"Extra weighted pupils per pupil flagged in column '{need.column}'."))
-        else:
-            for level in need.levels:
-                out.append(Control(f"needs.{need.name}.levels.{level}",
-                                   f"{need_label(need.name)}: {level_label(level)}", "needs", "weight",
-                                   help=f"Extra weighted pupils per pupil at this level of '{need.column}'."))
-    for c in w.concentration:
-        out.append(Control(f"concentration.{c.name}.weight", f"High-{need_label(c.need).lower()} schools: extra weight",
-                           "needs", "weight", help=f"Extra weighted pupils per {need_label(c.need).lower()} pupil "
-                                                   "in schools at or above the threshold."))
-        out.append(Control(f"concentration.{c.name}.share_at_least", "… applies at a share of at least (%)",
-                           "needs", "share"))
+    if w.grade_all:
+        out.append(Control("grade.all", "Every grade", "grades", "weight",
+                           help="Weighted pupils per enrolled pupil (one weight for every grade)."))
+    else:
+        bands = [(g,) for g in range(len(GRADES))] if per_grade else grade_bands(w)
+        out.append(Control("per_grade", "Set each grade separately", "grades", "toggle"))
+        for band in bands:
+            out.append(Control(f"grade.{band_key(band)}", grade_label(band[0], band[-1]), "grades", "weight",
+                               grades=band, help="Weighted pupils per enrolled pupil in these grades."))
+    for cat in w.categories():
+        column = w.need(cat.need).column
+        label = need_label(cat.need) + (f": {level_label(cat.level)}" if cat.level else "")
+        if cat.band:
+            label += f", grades {cat.band}"
+        what = f"at this level of '{column}'" if cat.level else f"flagged in column '{column}'"
+        out.append(Control(cat.key, label, "needs", "weight", help=f"Extra weighted pupils per pupil {what}"
+                           + (f" in grades {cat.band}." if cat.band else ".")))
+    out += concentration_controls(w)
     out.append(Control("foundation.per_school", "Foundation per school ($)", "amounts", "money",
                        help="Fixed dollars every school receives (principal, office, basic staffing)."))
     if w.small_school is not None:
@@ -126,6 +125,13 @@ def controls_for(start: Scenario, per_grade: bool = False) -> list[Control]:
         Control("cap_on", "Cap gains", "limits", "toggle"),
         Control("max_gain_pct", "No school gains more than (%)", "limits", "pct", when=("cap_on", True)),
     ]
+    if start.transition is not None:
+        out += [
+            Control("transition.share_of_gain", "Transition: share of each gain paid this year (%)", "limits",
+                    "share", help="A school below its formula gets last year's amount plus this share of the gap."),
+            Control("transition.share_of_loss", "Transition: share of each loss taken this year (%)", "limits",
+                    "share", help="A school above its formula moves this share of the way down (100% = all)."),
+        ]
     for item, _ in start.theory.managed_foundation:
         out.append(Control(f"managed.{item}", f"Central: {item.replace('_', ' ')} ($)", "theory", "money",
                            help="Held centrally, taken off the top of the budget."))
@@ -137,6 +143,28 @@ def controls_for(start: Scenario, per_grade: bool = False) -> list[Control]:
             out.append(Control(f"band_ps.{b}", f"Band {b} support per school ($)", "theory", "money"))
     out.append(Control("phase_in_years", "Phase in over (years)", "theory", "years",
                        help="1 = straight to the formula this year."))
+    return out
+
+
+def concentration_controls(w: WeightTable) -> list[Control]:
+    """The weight of each concentration and the numbers of its shape: the threshold share (step,
+    excess) or the share where the ramp is full, and what a pupil at each counted level counts."""
+    out = []
+    for c in w.concentration:
+        who = need_label(c.need).lower()
+        rule = {"step": "in schools at or above the threshold",
+                "ramp": "times min(1, the school's share / the share where the ramp is full)",
+                "excess": "for each counted pupil above the threshold share of enrollment"}[c.shape]
+        out.append(Control(f"concentration.{c.name}.weight", f"High-{who} schools: extra weight", "needs", "weight",
+                           help=f"Extra weighted pupils per counted {who} pupil {rule}."))
+        if c.shape == "ramp":
+            out.append(Control(f"concentration.{c.name}.full_at", "… full at a share of (%)", "needs", "share"))
+        else:
+            label = "… applies at a share of at least (%)" if c.shape == "step" else "… counts pupils above a share of (%)"
+            out.append(Control(f"concentration.{c.name}.share_at_least", label, "needs", "share"))
+        for level, _ in c.count:
+            out.append(Control(f"concentration.{c.name}.count.{level}", f"… each {level_label(level).lower()} pupil counts",
+                               "needs", "weight"))
     return out
 
 
@@ -168,7 +196,11 @@ def settings_from_scenario(s: Scenario, prior_total: float | None = None) -> dic
     }
     for g, name in enumerate(GRADES):
         out[f"grade.{name}"] = s.weights.grade[g]
+    out["grade.all"] = s.weights.grade[0]
     out["per_grade"] = any(len({s.weights.grade[g] for g in band}) > 1 for band in grade_bands(s.baseline))
+    if s.transition is not None:
+        out["transition.share_of_gain"] = s.transition.share_of_gain
+        out["transition.share_of_loss"] = s.transition.share_of_loss
     for c in controls_for(s, per_grade=True):
         if c.key.startswith(("needs.", "concentration.", "small_school.")):
             out[c.key] = _weight_value(doc, c.key)
@@ -197,6 +229,9 @@ def reference_settings(s: Scenario, prior_total: float | None = None) -> dict[st
 def _band_overrides(settings: dict[str, Any], baseline: WeightTable) -> dict[str, float]:
     """Grade overrides: one key per baseline band when the band moved together, else per grade."""
     out: dict[str, float] = {}
+    if baseline.grade_all:
+        value = float(settings.get("grade.all", baseline.grade[0]))
+        return {"grade.all": value} if value != baseline.grade[0] else {}
     for band in grade_bands(baseline):
         values = [float(settings[f"grade.{GRADES[g]}"]) for g in band]
         if len(set(values)) == 1:
@@ -260,6 +295,9 @@ def scenario_from_settings(start: Scenario, settings: dict[str, Any], title: str
         max_loss_pct=float(settings["max_loss_pct"]) if settings["floor_on"] else None,
         max_gain_pct=float(settings["max_gain_pct"]) if settings["cap_on"] else None,
         theory=theory,
+        transition=None if start.transition is None else Transition(
+            float(settings.get("transition.share_of_gain", start.transition.share_of_gain)),
+            float(settings.get("transition.share_of_loss", start.transition.share_of_loss))),
     )
 
 
@@ -300,7 +338,7 @@ def show(c: Control, value: Any) -> str:
     if c.kind == "pct":
         return f"{value:.1f}%"
     if c.kind == "share":
-        return f"{value * 100:.0f}%"
+        return f"{value * 100:g}%" if round(value * 100, 1) == round(value * 100, 6) else f"{value * 100:.2f}%"
     if c.kind == "toggle":
         return "on" if value else "off"
     if c.kind == "choice":
@@ -437,7 +475,7 @@ def render_control(c: Control, settings: dict[str, Any], reference: dict[str, An
             "weight": dict(min_value=0.0, max_value=20.0, step=0.01, format="%.2f"),
             "base": dict(min_value=0.0, step=10.0, format="%.2f"),
             "pct": dict(min_value=0.0, max_value=100.0, step=0.5, format="%.1f"),
-            "share": dict(min_value=0.0, max_value=100.0, step=1.0, format="%.0f"),
+            "share": dict(min_value=0.0, max_value=100.0, step=0.5, format="%.1f"),
             "pupils": dict(min_value=0, step=10),
             "years": dict(min_value=1, max_value=10, step=1),
         }[c.kind]

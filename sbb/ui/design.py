@@ -28,7 +28,6 @@ from ..design.params import linspace
 from ..design.target import RESULTS, Evaluator
 from ..problems import InputError
 from ..scenario import Scenario, scenario_to_toml
-from ..weights import FlagNeed
 from .controls import settings_from_scenario, sync_widgets
 
 RESULT_CHOICES = ["poverty_quartile_ratio", "gini", "mcloone", "hold_harmless_cost", "schools_losing",
@@ -38,12 +37,7 @@ RESULT_CHOICES = ["poverty_quartile_ratio", "gini", "mcloone", "hold_harmless_co
 def setting_keys(s: Scenario) -> list[str]:
     """The settings the tab offers: every need weight, the foundation amount, the budget (when
     shared) and the two hold-harmless limits."""
-    keys = []
-    for need in s.weights.needs:
-        if isinstance(need, FlagNeed):
-            keys.append(f"needs.{need.name}.weight")
-        else:
-            keys += [f"needs.{need.name}.levels.{lv}" for lv in need.levels]
+    keys = [c.key for c in s.weights.categories()]  # one per grade band where a weight varies by band
     keys.append("foundation.per_school")
     if s.mode == "budget_neutral":
         keys.append("funding.budget")
@@ -86,8 +80,12 @@ def setting_label(key: str) -> str:
     parts = key.split(".")
     if parts[0] == "needs" and parts[-1] == "weight":
         words = f"{need_label(parts[1])} weight"
+    elif parts[0] == "needs" and len(parts) == 4 and parts[2] == "weight":  # a grade band
+        words = f"{need_label(parts[1])} weight, grades {parts[3]}"
     elif parts[0] == "needs" and len(parts) == 4:
         words = f"{need_label(parts[1])}: {level_label(parts[3])} weight"
+    elif parts[0] == "needs" and len(parts) == 5:
+        words = f"{need_label(parts[1])}: {level_label(parts[3])} weight, grades {parts[4]}"
     else:
         words = {"foundation.per_school": "Foundation per school ($)", "funding.budget": "Budget ($)",
                  "hold_harmless.max_loss_pct": "Most a school may lose (%)",
