@@ -78,6 +78,8 @@ def summary_lines(a: Allocation, district=None) -> list[str]:
 
 def real_formula_lines(a: Allocation) -> list[tuple[str, str]]:
     """Summary rows for the transition and statutory rounding, when the scenario uses them."""
+    from .figures import count_text
+
     s, rows = a.scenario, []
     cents = s.rounding == "cents"
     if s.transition is not None:
@@ -85,8 +87,8 @@ def real_formula_lines(a: Allocation) -> list[tuple[str, str]]:
         above = int((a.table["hold_harmless_adjustment"] > 0).sum())
         below = int((a.table["cap_adjustment"] < 0).sum())
         rows.append(("transition", f"{t.share_of_gain:g} of each gain, {t.share_of_loss:g} of each loss this year: "
-                                   f"{dollars(a.hold_harmless_cost, cents)} kept above the formula ({above} schools), "
-                                   f"{dollars(a.cap_recovered, cents)} held back ({below} schools)"))
+                                   f"{dollars(a.hold_harmless_cost, cents)} kept above the formula ({count_text(above, 'school')}), "
+                                   f"{dollars(a.cap_recovered, cents)} held back ({count_text(below, 'school')})"))
     if s.applies_to:
         rows.append(("hold-harmless applies to", f"schools marked yes in '{s.applies_to}'"))
     r = s.weights.rounding
