@@ -247,7 +247,8 @@ def test_suppression_blanks_small_schools():
             else:  # a school's formulas, or (blank id) the totals row's sums
                 assert str(row[e]).startswith("="), (sheet, row[0])
     notes = [c.value for c in book["Summary"]["A"] if isinstance(c.value, str)]
-    assert any(f"{len(small)} school(s) with fewer than 300 pupils" in n for n in notes)
+    plural = "school" if len(small) == 1 else "schools"  # in words, not "school(s)"
+    assert any(f"{len(small)} {plural} with fewer than 300 pupils" in n for n in notes)
 
 
 def test_theory_of_action_sheets():

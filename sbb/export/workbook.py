@@ -956,7 +956,7 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
     m = alloc_letters["allocation"]
     last = FIRST + len(allocation.table) - 1
     line("Check: total of the Allocations sheet", f"=SUM(Allocations!{m}{FIRST}:{m}{last})", money,
-         note=(f"excludes {n_hidden} suppressed school(s)" if n_hidden else "recalculated from the formulas"))
+         note=(f"excludes {n_hidden:,} suppressed school{'' if n_hidden == 1 else 's'}" if n_hidden else "recalculated from the formulas"))
     cache[(ws.title, f"B{r - 1}")] = _num(visible_total)
     if s.mode == "budget_neutral" and not n_hidden:
         check = r - 1
@@ -1025,7 +1025,7 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
                      "pupil; see the note on the Weights sheet.")
     if suppress_below:
         notes.append(f"Public release: per-school figures are suppressed (shown as <{suppress_below}) for "
-                     f"{n_hidden} school(s) with fewer than {suppress_below} pupils; district totals include them.")
+                     f"{n_hidden:,} school{'' if n_hidden == 1 else 's'} with fewer than {suppress_below} pupils; district totals include them.")
     for text in notes:
         _safe_text(ws.cell(r, 1), text)
         ws.cell(r, 1).alignment = Alignment(wrap_text=True, vertical="top")
