@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import io
 import math
+import os
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from sbb.counts import count_columns
 from sbb.district import District, load_district
@@ -27,6 +29,13 @@ SAMPLE = ROOT / "sample_data"
 SCENARIOS = ROOT / "scenarios"
 SAMPLE_WEIGHTS = ROOT / "weights" / "sample_district.toml"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+# Property tests explore new random cases on a developer's machine; under CI (the CI variable set) they
+# run a fixed sequence, so a submission's result does not depend on the draw. A case found locally is
+# printed with its reproduce blob.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # The parts that make up formula_amount (a lead's extension adds band_supplement_amount).
 FORMULA_PARTS = ["base_amount", "need_amount", "foundation_amount", "small_school_amount", "band_supplement_amount",
