@@ -47,9 +47,13 @@ def summary_lines(a: Allocation, district=None) -> list[str]:
         ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} "
                                f"({count_text(f.schools_at_floor, 'school')} at the floor)"),
         ("gains cap recovered", f"{dollars(f.cap_recovered, cents)} ({count_text(f.schools_at_cap, 'school')} at the cap)"),
-        ("biggest loss", f"{dollars(f.biggest_loss, cents)} ({f.biggest_loss_pct:.1f}%)"),
+        # named as the app's card, the workbook and the handout name it
+        ("biggest loss", f"{dollars(f.biggest_loss, cents)} ({f.biggest_loss_pct:.1f}%, {f.biggest_loser})"
+                         if f.biggest_loser else "none (no school loses)"),
     ]
-    if f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser:
+    # another school's larger percent loss, when it reads differently ("3.0%" twice was noise)
+    if (f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser
+            and f"{f.largest_pct_loss:.1f}" != f"{f.biggest_loss_pct:.1f}"):
         rows.append(("biggest loss in percent", f"{f.largest_pct_loss:.1f}% ({f.largest_pct_loser})"))
     at = {k: i for i, (k, _) in enumerate(rows)}
     if f.phase_in_years > 1:
@@ -74,6 +78,8 @@ def summary_lines(a: Allocation, district=None) -> list[str]:
 
 def real_formula_lines(a: Allocation) -> list[tuple[str, str]]:
     """Summary rows for the transition and statutory rounding, when the scenario uses them."""
+    from .figures import count_text
+
     s, rows = a.scenario, []
     cents = s.rounding == "cents"
     if s.transition is not None:
@@ -81,8 +87,8 @@ def real_formula_lines(a: Allocation) -> list[tuple[str, str]]:
         above = int((a.table["hold_harmless_adjustment"] > 0).sum())
         below = int((a.table["cap_adjustment"] < 0).sum())
         rows.append(("transition", f"{t.share_of_gain:g} of each gain, {t.share_of_loss:g} of each loss this year: "
-                                   f"{dollars(a.hold_harmless_cost, cents)} kept above the formula ({above} schools), "
-                                   f"{dollars(a.cap_recovered, cents)} held back ({below} schools)"))
+                                   f"{dollars(a.hold_harmless_cost, cents)} kept above the formula ({count_text(above, 'school')}), "
+                                   f"{dollars(a.cap_recovered, cents)} held back ({count_text(below, 'school')})"))
     if s.applies_to:
         rows.append(("hold-harmless applies to", f"schools marked yes in '{s.applies_to}'"))
     r = s.weights.rounding

@@ -526,13 +526,17 @@ def compare_tab(allocation: Allocation, district: District) -> None:
         st.markdown("**Equity (dollars per pupil; last year: the schools that had an allocation)**")
         st.table(table.set_index("Measure"))
     st.markdown("**Change against last year, per school**")
+    # the grid's headers cannot wrap: short numbered names there, the whole titles in the caption
+    # (and in each header's tooltip)
+    numbered = {k: f"Change {i}" for i, k in enumerate(results, 1)}
     wide = first.table[["school_id", "school_name", "prior_allocation"]].copy()
     for k, a in results.items():
-        wide[k] = a.table.set_index("school_id")["delta"].reindex(wide["school_id"]).to_numpy()
+        wide[numbered[k]] = a.table.set_index("school_id")["delta"].reindex(wide["school_id"]).to_numpy()
     wide = wide.rename(columns={"school_id": "School ID", "school_name": "School", "prior_allocation": "Last year"})
-    st.dataframe(wide, hide_index=True, width="stretch", height=420, placeholder="—",
-                 column_config={c: money_column() for c in ["Last year", *results]})
-    st.caption("A new school has no last year, so no change against it.")
+    config = {"Last year": money_column()} | {c: money_column(help=k) for k, c in numbered.items()}
+    st.dataframe(wide, hide_index=True, width="stretch", height=420, placeholder="—", column_config=config)
+    st.caption(" · ".join(f"{c}: {k}" for k, c in numbered.items()) +
+               ". A new school has no last year, so no change against it.")
 
 
 def compare_equity(figures: dict[str, Figures]) -> pd.DataFrame | None:
@@ -561,7 +565,8 @@ def compare_totals(results: dict[str, Allocation], district: District) -> pd.Dat
             "Schools losing": f"{h.losing:,}",
             "Schools unchanged": f"{h.unchanged:,}",
             "New schools": f"{h.new_schools:,}",
-            "Biggest loss": f"{dollars(h.biggest_loss)} ({h.biggest_loss_pct:.1f}%)" if h.biggest_loss else "none",
+            "Biggest loss": (f"{dollars(h.biggest_loss)} ({h.biggest_loss_pct:.1f}% · {h.biggest_loser})"  # as its card
+                             if h.biggest_loss else "none"),
             "Hold-harmless cost": dollars(h.hold_harmless_cost),
             LABELS["quartile_ratio"]: figure_text(h.quartile_ratio, "ratio"),
         }
