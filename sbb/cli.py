@@ -15,6 +15,7 @@ from pathlib import Path
 from .allocate import allocate
 from .cli_help import ALLOCATE_EPILOG, ALLOCATE_HELP, SCENARIO_EPILOG, SCENARIO_HELP
 from .district import load_district
+from .figures import count_text
 from .output_path import output_problems
 from .problems import InputError, Problem, raise_if
 from .report import allocation_csv, summary_lines
@@ -79,8 +80,8 @@ def run_allocate(args: argparse.Namespace) -> int:
     district = load_district(args.schools, scenario.weights, roster=args.roster, counts=args.counts,
                              applies_to=scenario.applies_to)
     result = allocate(district, scenario)
-    print("\n".join(summary_lines(result, district)))
-    if out is not None:
+    summary = "\n".join(summary_lines(result, district))
+    if out is not None:  # written before the summary is printed, so a closed pipe cannot stop it
         try:
             if out.suffix.lower() == ".xlsx":
                 from .export import write_workbook
@@ -94,6 +95,8 @@ def run_allocate(args: argparse.Namespace) -> int:
                 out.write_text(allocation_csv(result), encoding="utf-8")
         except OSError as exc:
             raise InputError([Problem(str(out), None, None, None, f"a writable output file ({exc.strerror})")]) from None
+    print(summary)
+    if out is not None:
         print(f"  written to {out}")
     return 0
 
@@ -127,8 +130,10 @@ def run_document(args: argparse.Namespace) -> int:
     result = allocate(district, scenario)
     info = DocInfo.make(args.district or district_label(args.schools), scenario.title)
     if args.command == "statements":
-        data = statements_pdf(result, district, info, args.school)
-        what = f"{len(args.school) if args.school else len(result.table)} school statement(s) and a summary page"
+        picked = list(dict.fromkeys(args.school)) if args.school else None  # a school named twice: one page
+        data = statements_pdf(result, district, info, picked)
+        n = len(picked) if picked else len(result.table)
+        what = f"{count_text(n, 'school statement')} and a summary page"
     else:
         data = handout_pdf(result, district, info)
         what = "board handout"

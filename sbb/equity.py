@@ -491,7 +491,9 @@ _FORMATS = {
     "gap": (lambda v: f"${abs(v):,.0f}", lambda v: f"{'-' if v < 0 else '+'}${abs(v):,.0f}"),
     "pct0": (lambda v: f"{v:.0%}", lambda v: f"{v:.0%}"),
     "pct1": (lambda v: f"{v:.1%}", lambda v: f"{v:.1%}"),
-    "times": (lambda v: f"{v:.2f}", lambda v: f"{v:.2f}"),
+    # ratios to 3 decimals and shares to 1, as the page's tables and cards write them
+    # (`sbb.figures.figure_text`): "1.144 times", not "1.14 times" beside a table reading 1.144
+    "times": (lambda v: f"{v:.3f}", lambda v: f"{v:.3f}"),
     "index": (lambda v: f"{v:.4f}", lambda v: f"{v:.4f}"),
 }
 
@@ -514,7 +516,7 @@ _READINGS = {
         "Leaving out the top and bottom 5% of {s}, funding differs by at most {v} {u}.",
     ),
     "federal_range_ratio": (
-        "pct0",
+        "pct1",
         "{S} at the 95th percentile get {v} more {u} than those at the 5th percentile.",
     ),
     "cv": ("pct1", "Funding {u} typically differs from the average by about {v}."),

@@ -47,9 +47,13 @@ def summary_lines(a: Allocation, district=None) -> list[str]:
                     f"{f.new_schools} new)"),
         ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} ({f.floor_text()})"),
         ("gains cap recovered", f"{dollars(f.cap_recovered, cents)} ({f.cap_text()})"),
-        ("biggest loss", f"{dollars(f.biggest_loss, cents)} ({f.biggest_loss_pct:.1f}%)"),
+        # named as the app's card, the workbook and the handout name it
+        ("biggest loss", f"{dollars(f.biggest_loss, cents)} ({f.biggest_loss_pct:.1f}%, {f.biggest_loser})"
+                         if f.biggest_loser else "none (no school loses)"),
     ]
-    if f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser:
+    # another school's larger percent loss, when it reads differently ("3.0%" twice was noise)
+    if (f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser
+            and f"{f.largest_pct_loss:.1f}" != f"{f.biggest_loss_pct:.1f}"):
         rows.append(("biggest loss in percent", f"{f.largest_pct_loss:.1f}% ({f.largest_pct_loser})"))
     at = {k: i for i, (k, _) in enumerate(rows)}
     if f.phase_in_years > 1:

@@ -162,6 +162,15 @@ def test_two_versions_compare_side_by_side(district):
     assert list(totals.columns) == ["Trustee Lee's proposal", "Poverty 0.35"]
     assert totals.loc["Base per weighted pupil"].tolist() == [dollars(lee.base_per_weighted_pupil, True),
                                                               dollars(pov.base_per_weighted_pupil, True)]
+    # the per-school grid: short numbered headers (a grid header cannot wrap a long title), the whole
+    # titles in the caption, each column the engine's change per school
+    grid = [d.value for d in at.dataframe if "School ID" in d.value.columns][0]
+    assert list(grid.columns) == ["School ID", "School", "Last year", "Change 1", "Change 2"]
+    for column, a in (("Change 1", lee), ("Change 2", pov)):
+        want = a.table.set_index("school_id")["delta"]
+        got = grid.set_index("School ID")[column]
+        assert got.dropna().to_dict() == want.dropna().to_dict()
+    assert any(c.value.startswith("Change 1: Trustee Lee's proposal · Change 2: Poverty 0.35.") for c in at.caption)
     # the note is shown as text, markup and all
     assert "Trustee Lee's proposal: ELL 0.50 <b>bold</b> **starred**" in [t.value for t in at.text]
     # a reload (a new session on this address) keeps both versions, note included

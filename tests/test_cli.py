@@ -179,3 +179,43 @@ def test_xlsx_output(tmp_path):
     assert r.stdout.splitlines()[-1] == f"  written to {tmp_path / 'a.xlsx'}"
     book = openpyxl.load_workbook(tmp_path / "a.xlsx")
     assert len(book.sheetnames) >= 1
+
+
+def test_allocate_into_a_closed_pipe_writes_the_file_without_a_traceback(tmp_path):
+    """`python -m sbb allocate ... --out x.csv | head -3`: the reader closes the pipe before the summary is
+    printed. The allocation file is still written (50 schools + a header line) and stderr has no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, SAMPLE
+
+    out = tmp_path / "x.csv"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.Popen([sys.executable, "-m", "sbb", "allocate", "--schools", str(SAMPLE / "schools.csv"),
+                          "--counts", str(SAMPLE / "counts.csv"), "--scenario", str(ROOT / "scenarios" / "baseline.toml"),
+                          "--out", str(out)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # like `head` having read what it wanted, before anything was printed
+    err = p.stderr.read().decode()
+    p.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1 + 50
+
+
+def test_statements_count_their_pages_in_words(tmp_path):
+    """'--school S001 --school S001' writes S001's page once: the summary page + 1 statement = 2 pages
+    (pdfinfo), and the message says '1 school statement', not '2 school statement(s)'."""
+    import shutil
+
+    from conftest import ROOT, SAMPLE
+    from test_export import run_cli
+
+    out = tmp_path / "s.pdf"
+    (p,) = run_cli(["statements", "--schools", str(SAMPLE / "schools.csv"), "--counts", str(SAMPLE / "counts.csv"),
+                    "--scenario", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(out),
+                    "--school", "S001", "--school", "S001"])
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == f"1 school statement and a summary page written to {out}\n"
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+        assert re.search(r"^Pages:\s+2$", info, re.M), info

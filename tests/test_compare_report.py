@@ -155,7 +155,7 @@ def test_summary_lines_hand_checked(after):
         "  schools                  3 (1 gaining, 1 losing, 0 unchanged, 1 new)",
         "  hold-harmless cost       $0 (0 schools at the floor)",
         "  gains cap recovered      $0 (0 schools at the cap)",
-        "  biggest loss             $3,613 (6.9%)",
+        "  biggest loss             $3,613 (6.9%, School A)",
     ]
 
 
@@ -168,7 +168,7 @@ def test_summary_lines_fixed_base_has_no_budget_line(district):
     assert not any(line.strip().startswith("budget") for line in lines)
     assert "  total allocated          $151,480" in lines
     assert "  hold-harmless cost       $1,480 (1 school at the floor)" in lines
-    assert "  biggest loss             $520 (1.0%)" in lines
+    assert "  biggest loss             $520 (1.0%, School A)" in lines
 
 
 def test_allocation_csv_hand_checked(after):

@@ -160,11 +160,16 @@ def test_handout_headline_numbers_equal_the_engine(tmp_path):
     assert money(t["allocation"].sum()) in first
     assert f"{int((delta > 0).sum())} of {len(t)}" in first          # schools gaining
     assert f"{int((delta < 0).sum())} of {len(t)}" in first          # schools losing
-    assert "-" + money(-delta.min()) in first                          # the biggest loss
+    # the biggest loss as the app's card and the CLI write it: the amount, then its percent of the
+    # same school's last year (ell_050_hold_harmless: $402,031, 3.0%)
+    worst = delta.idxmin()
+    assert f"{money(-delta[worst])} ({-delta[worst] / t.loc[worst, 'prior_allocation'] * 100:.1f}%)" in first
+    assert "-" + money(-delta.min()) + " " not in first.replace("(-", "(")  # no minus on the card
     lifted = t["allocation"] - t["formula_amount"]
     assert money(lifted[lifted > 0].sum()) in first                    # hold-harmless cost
     assert f"${a.base_per_weighted_pupil:,.2f}" in first
     assert a.scenario.description in first
+    assert "Poorest ÷ least-poor quarter, $ per pupil" in first  # the figure's one name, as on the app's card
     # the three biggest movers each way are named on the chart and listed on page 2
     movers = t.assign(d=delta).dropna(subset=["prior_allocation"]).sort_values("d")
     for name in list(movers["school_name"].head(3)) + list(movers["school_name"].tail(3)):
@@ -203,3 +208,68 @@ def test_documents_for_a_district_of_new_schools(tmp_path):
     assert len(text) == 4 and "$500,000" in text[1] and "$250,000" in text[2] and "new school" in text[3]
     hand = pages(handout_pdf(a, d, info), tmp_path, "new_handout")
     assert "no change to show" in " ".join(hand[0].split())
+
+
+def test_printed_change_chart_writes_minus_dollars_with_a_hyphen():
+    """The handout's change chart, drawn by vl-convert as SVG: its axis writes a loss as the text does,
+    '-$200,000' with a plain hyphen, not d3's default '−$200,000' (U+2212)."""
+    import re
+
+    import vl_convert as vlc
+
+    from sbb.documents.charts import change_chart
+
+    a, _ = sample("ell_050_hold_harmless")
+    svg = vlc.vegalite_to_svg(change_chart(a.table).to_dict())
+    labels = re.findall(r">([^<>]*\$[^<>]*)<", svg)
+    assert any(t.startswith("-$") for t in labels), labels          # the losses' side of the axis
+    assert not any("\u2212" in t for t in labels), labels
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+@pytest.mark.parametrize("name", ["theory_of_action", "baseline"])
+def test_handout_words_never_overlap(tmp_path, name):
+    """The theory-of-action handout (long values: 'band 1: 100%, band 2: 90%, ...') and the baseline's (a
+    biggest loss of '$1,519,709 (12.3%)'), read back by poppler with each word's box: on every line each
+    word ends before the next one starts (the autonomy line's label ran into its value, 'a school
+    controlsband 1: 100%'; the biggest-loss box's value into the next box)."""
+    import re
+
+    a, d = sample(name)
+    pdf = tmp_path / "h.pdf"
+    pdf.write_bytes(handout_pdf(a, d, DocInfo.make("Sample district", a.scenario.title, DAY)))
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines: dict[tuple[int, int], list] = {}
+    for page, part in enumerate(html.split("<page ")[1:]):
+        for x0, y0, x1, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+                                        part):
+            lines.setdefault((page, round(float(y0))), []).append((float(x0), float(x1), w))
+    if name == "theory_of_action":
+        assert any(w == "controls" for ws in lines.values() for *_, w in ws)
+    for y, ws in lines.items():
+        ws.sort()
+        for (a0, a1, aw), (b0, b1, bw) in zip(ws, ws[1:]):
+            assert a1 <= b0 + 0.5, (y, aw, bw)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_statement_notes_leave_room_for_the_amount(tmp_path):
+    """Central High under the theory-of-action scenario: the protection line's note ('no school gets less
+    than 97% of last year') ran into its amount ('year+$1,489,991'). The amount, the engine's allocation
+    less the formula amount, is now its own word, to the right of the note's last word."""
+    import re
+
+    a, d = sample("theory_of_action")
+    row = a.table.set_index("school_id").loc["S042"]
+    lifted = round(float(row["allocation"] - row["formula_amount"]))  # the floor and phase-in lift, in dollars
+    assert lifted > 0
+    pdf = tmp_path / "s.pdf"
+    pdf.write_bytes(statements_pdf(a, d, DocInfo.make("Sample district", a.scenario.title, DAY), ["S042"]))
+    html = subprocess.run(["pdftotext", "-f", "2", "-l", "2", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    words = [(float(x0), round(float(y0)), float(x1), w) for x0, y0, x1, w in
+             re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', html)]
+    amount = f"+${lifted:,}"
+    (x0, y, _, _), = [w for w in words if w[3] == amount]
+    note_end = max(x1 for _, yy, x1, w in words if yy == y and w == "year")  # '... of last year' on that line
+    assert note_end < x0

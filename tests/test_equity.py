@@ -675,10 +675,10 @@ def test_report_reading_for_quartile_ratio():
     assert r.loc[("per pupil", "quartile_ratio"), "Scenario"] == pytest.approx(1.18)
     reading = r.loc[("per pupil", "quartile_ratio"), "reading"]
     assert reading.startswith(
-        "The poorest quarter of students gets 1.18 times the funding per pupil"
+        "The poorest quarter of students gets 1.180 times the funding per pupil"
         " of the least poor quarter"
     )
-    assert "(Prior year: 1.00)" in reading
+    assert "(Prior year: 1.000)" in reading  # 3 decimals, as the table beside it writes the ratio
 
 
 def test_report_weighted_enrollment_by_scenario_and_errors():
@@ -702,3 +702,16 @@ def test_report_ignores_zero_enrollment_school():
     assert t.loc[("per pupil", "mean"), "Only"] == pytest.approx(10000.0)
     assert t.loc[("per pupil", "range"), "Only"] == 0.0
     assert list(r.columns) == ["basis", "measure", "label", "Only", "better_when", "reading"]
+
+
+def test_report_readings_write_figures_as_the_table_does():
+    """Four schools of 10 pupils at $100, $100, $100 and $118 per pupil (poverty 0, 20, 50, 90%): the
+    quartile ratio 118 / 100 reads '1.180 times' and the 5th-95th gap, (118 - 100) / 100 = 18%, reads
+    '18.0% more' (one decimal, as the table and the cards write a share), not '18% more'."""
+    enrollment = np.array([10, 10, 10, 10])
+    poor = np.array([0, 2, 5, 9])
+    allocations = {"Prior year": enrollment * 100.0, "Scenario": enrollment * np.array([100, 100, 100, 118.0])}
+    r = equity_report(allocations, enrollment, enrollment, poor).set_index(["basis", "measure"])
+    assert r.loc[("per pupil", "federal_range_ratio"), "Scenario"] == pytest.approx(0.18)
+    assert "get 18.0% more per pupil" in r.loc[("per pupil", "federal_range_ratio"), "reading"]
+    assert "gets 1.180 times" in r.loc[("per pupil", "quartile_ratio"), "reading"]

@@ -247,7 +247,8 @@ def test_suppression_blanks_small_schools():
             else:  # a school's formulas, or (blank id) the totals row's sums
                 assert str(row[e]).startswith("="), (sheet, row[0])
     notes = [c.value for c in book["Summary"]["A"] if isinstance(c.value, str)]
-    assert any(f"{len(small)} school(s) with fewer than 300 pupils" in n for n in notes)
+    plural = "school" if len(small) == 1 else "schools"  # in words, not "school(s)"
+    assert any(f"{len(small)} {plural} with fewer than 300 pupils" in n for n in notes)
 
 
 def test_theory_of_action_sheets():
@@ -392,3 +393,38 @@ def test_cli_scenario_from_xlsx_and_suppress_option(tmp_path):
     (back,) = run_cli(["scenario", "--from-xlsx", str(xlsx), "--out", str(toml)])
     assert back.returncode == 0 and back.stdout.strip() == f"scenario written to {toml}", back.stderr
     assert tomllib.loads(toml.read_text())["overrides"] == {"needs.poverty.weight": 0.3}
+
+
+def test_money_reads_minus_dollar_without_red(fixed_base):
+    """Every money cell of every sheet: a negative shows as "-$32,357" (minus, then the dollar sign) with no
+    colour code such as [Red], so the sign, not a colour, says it is a loss."""
+    a, d, _ = fixed_base
+    book = build_workbook(a, d)
+    money = 0
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                fmt = c.number_format or ""
+                if '"$"' not in fmt:
+                    continue
+                money += 1
+                assert "[" not in fmt, (ws.title, c.coordinate, fmt)  # no [Red] or any other colour
+                sections = fmt.split(";")
+                # one section: Excel and LibreOffice put the minus in front ("-$1.00"); two: it is spelt out
+                assert len(sections) == 1 or sections[1] == "-" + sections[0].lstrip("+"), (ws.title, c.coordinate, fmt)
+    assert money > len(a.table)  # at least the allocation column of every school was looked at
+
+
+def test_summary_equity_reads_as_the_app_writes_it(tmp_path):
+    """The Summary sheet's equity lines, as LibreOffice-free text: each cell's format is the one the app's
+    figure_text uses for that measure (the 5th-95th percentile gap a percent, 26.9%, not 0.269; the
+    extra per poor pupil signed '+$327')."""
+    a, d = sample("hold_harmless_3pct")
+    ws = build_workbook(a, d)["Summary"]
+    rows = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(1, ws.max_row + 1)}
+    gap = rows["Gap from 5th to 95th percentile pupil"]
+    assert gap.number_format == "0.0%" and 0 < gap.value < 1
+    assert rows["Poorest ÷ least-poor quarter"].number_format == "0.000"
+    assert rows["Extra per poor pupil (vs non-poor)"].number_format == '+"$"#,##0;-"$"#,##0;"$"0'
+    assert rows["Gini coefficient"].number_format == "0.0000"
+    assert rows["Average dollars per pupil"].number_format == '"$"#,##0;-"$"#,##0'

@@ -163,5 +163,31 @@ def test_biggest_loss_and_its_percent_are_the_same_schools():
     assert f.biggest_loss_pct == pytest.approx(2_000 / 52_000 * 100)
     assert (f.largest_pct_loser, round(f.largest_pct_loss, 3)) == ("School E", 9.091)
     lines = dict(re.match(r"^\s+(\S.*?)\s{2,}(.*)$", x).groups() for x in summary_lines(a, d)[2:])
-    assert lines["biggest loss"] == "$2,000 (3.8%)"
+    assert lines["biggest loss"] == "$2,000 (3.8%, School A)"
     assert lines["biggest loss in percent"] == "9.1% (School E)"
+
+
+def test_summary_says_when_no_school_loses():
+    """Fixed base $5,000, every grade 1.00: A 10 pupils -> $50,000 against $40,000 last year (+$10,000),
+    so no school loses and the line says so instead of '$0 (0.0%)' with no school to name."""
+    w = make_weights()
+    d = counts_district(w, [("A", 40_000)], {"A": {"grade_3": 10}})
+    a = allocate(d, make_scenario(w, mode="fixed_base"))
+    lines = dict(re.match(r"^\s+(\S.*?)\s{2,}(.*)$", x).groups() for x in summary_lines(a, d)[2:])
+    assert lines["total allocated"] == "$50,000"
+    assert lines["biggest loss"] == "none (no school loses)"
+
+
+def test_summary_leaves_out_a_percent_loss_that_reads_the_same():
+    """Fixed base $5,000, every grade 1.00.
+    A: 10 pupils -> $50,000, prior $51,500: loses $1,500 = 1,500 / 51,500 = 2.913% -> "2.9%" (most dollars)
+    E: 2 pupils  -> $10,000, prior $10,302: loses $302 = 302 / 10,302 = 2.931% -> "2.9%" (most percent)
+    Both read 2.9%: a second line '2.9% (School E)' under '$1,500 (2.9%, School A)' says nothing new."""
+    w = make_weights()
+    d = counts_district(w, [("A", 51_500), ("E", 10_302)], {"A": {"grade_3": 10}, "E": {"grade_3": 2}})
+    a = allocate(d, make_scenario(w, mode="fixed_base"))
+    f = board_figures(a, d)
+    assert (f.largest_pct_loser, f.biggest_loser) == ("School E", "School A")
+    lines = dict(re.match(r"^\s+(\S.*?)\s{2,}(.*)$", x).groups() for x in summary_lines(a, d)[2:])
+    assert lines["biggest loss"] == "$1,500 (2.9%, School A)"
+    assert "biggest loss in percent" not in lines

@@ -51,3 +51,20 @@ def test_phase_in_path_starts_at_prior_and_follows_the_years():
     # from the hand case in test_theory: 600 -> 550 -> 500 and 400 -> 450 -> 500
     assert p[p.school_id == "A"]["allocation"].tolist() == [600, 550, 500]
     assert p[p.school_id == "B"]["allocation"].tolist() == [400, 450, 500]
+
+
+def test_band_table_leaves_out_autonomy_columns_when_the_scenario_sets_none():
+    """The baseline has performance bands and no earned autonomy: its band table has no three columns
+    of dashes; the theory-of-action scenario (band 5 controls 35%) keeps them."""
+    from sbb.ui.theory import band_table
+
+    for name, autonomy in (("baseline.toml", False), ("theory_of_action.toml", True)):
+        s = load_scenario(ROOT / "scenarios" / name)
+        d = load_district(ROOT / "sample_data" / "schools.csv", s.weights, counts=ROOT / "sample_data" / "counts.csv")
+        a = allocate(d, s)
+        t = band_table(schools_by_band(a, d))
+        assert ("School controls" in t.columns) is autonomy
+        assert t["Schools"].sum() == 50
+        assert t["Allocation"].tolist() == [f"${v:,.0f}" for v in schools_by_band(a, d)["allocation"]]
+        if autonomy:
+            assert t["Share the school controls"].iloc[-1] == "35%"

@@ -91,6 +91,11 @@ def test_compare_totals_side_by_side(sample_district):
     assert list(table.columns) == ["A", "B"]
     assert table.loc["Schools losing", "A"] == str(int((a.table["delta"] < 0).sum()))
     assert table.loc["Hold-harmless cost", "B"] == f"${b.table['hold_harmless_adjustment'].sum():,.0f}"
+    # the biggest loss as its card writes it: amount, that school's percent of last year, its name
+    t = b.table.dropna(subset=["prior_allocation"])
+    worst = t.loc[t["delta"].idxmin()]
+    pct = -worst["delta"] / worst["prior_allocation"] * 100
+    assert table.loc["Biggest loss", "B"] == f"${-worst['delta']:,.0f} ({pct:.1f}% · {worst['school_name']})"
 
 
 def test_school_table_search_and_columns(sample_district):

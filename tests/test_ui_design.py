@@ -41,7 +41,8 @@ def test_solve_and_apply_changes_the_page(app, district):
     app.button(key="design_solve_go").click().run()
     assert not app.exception, app.exception
     text = " ".join(m.value for m in app.markdown)
-    assert "**English learners weight (needs.ell.weight) = " in text and "1.200000" in text
+    assert "**English learners weight (needs.ell.weight) = " in text
+    assert "gives Poorest ÷ least-poor quarter **1.200** (target 1.200)." in text  # as its card writes it
     value = float(text.split("(needs.ell.weight) = ")[1].split("**")[0])
     app.button(key="design_solve_apply").click().run()
     assert not app.exception, app.exception
@@ -141,3 +142,32 @@ def test_applying_an_answer_is_one_undoable_edit(app, district):
     undo[0].click().run()
     assert not app.exception
     assert app.session_state["settings"]["needs.ell.weight"] == 0.4
+
+
+def test_result_choices_read_in_the_pages_words():
+    """The Design tab's result lists name a board figure as the cards do (the quartile ratio was
+    "Poorest quarter's dollars per pupil over the least poor quarter's (poverty_quartile_ratio)", cut
+    off in its box, beside a card reading "Poorest ÷ least-poor quarter"), and show no snake_case key."""
+    from sbb.ui.design import RESULT_CHOICES, result_label
+
+    assert result_label("poverty_quartile_ratio") == "Poorest ÷ least-poor quarter"
+    assert result_label("gini") == "Gini coefficient"
+    assert result_label("schools_losing") == "Schools losing"
+    for name in RESULT_CHOICES:
+        label = result_label(name)
+        assert "_" not in label and "(" + name not in label, label
+        assert len(label) <= 40, label  # whole in a third of the page at 1366 px
+
+
+def test_result_values_read_as_the_cards_write_them():
+    """Ratio to 3 decimals like the quartile card (1.2000004 -> '1.200'), the biggest loss in percent to one
+    decimal like the biggest-loss card (16.5618 -> '16.6%'), the Gini to 4 (0.040318 -> '0.0403'), money
+    with the minus first ('-$1,234'), counts whole."""
+    from sbb.ui.design import result_text
+
+    assert result_text("poverty_quartile_ratio", 1.2000004) == "1.200"
+    assert result_text("biggest_loss_pct", 16.5618) == "16.6%"
+    assert result_text("gini", 0.040318) == "0.0403"
+    assert result_text("poor_gap", -1234.4) == "-$1,234"
+    assert result_text("schools_losing", 28.0) == "28"
+    assert result_text("hold_harmless_cost", 6079537.0) == "$6,079,537"

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..report import dollars
+from ..ui.charts import LOCALE
 from .page import GAIN_HEX, LAST_YEAR_HEX, LOSS_HEX, SCENARIO_HEX
 
 FONT = "DejaVu Sans"
@@ -25,7 +26,8 @@ def png(chart: alt.TopLevelMixin, scale: float = 3.0) -> bytes:
 
 
 def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return (chart.configure(font=FONT)
+    # numbers as `dollars` writes them: '-$32,357' with a plain hyphen (d3's default minus is '−')
+    return (chart.configure(font=FONT, locale=LOCALE)
             .configure_axis(labelFontSize=11, titleFontSize=11, labelColor="#111", titleColor="#111",
                             gridColor="#e3e6ea")
             .configure_legend(labelFontSize=11, orient="top", title=None)

@@ -20,7 +20,7 @@ from ..district import District
 from ..explain import baseline_scenario
 from ..problems import InputError
 from ..report import dollars
-from ..figures import board_figures, figure_text, signed
+from ..figures import LABELS, board_figures, figure_text, signed
 from ..ui.presentation import equity_data
 from . import charts
 from . import page as pg
@@ -39,13 +39,14 @@ def headline_items(allocation: Allocation, district: District) -> list[tuple[str
              ("Schools gaining", f"{h.gaining:,} of {h.schools:,}"),
              ("Schools losing", f"{h.losing:,} of {h.schools:,}"),
              (f"Biggest loss: {h.biggest_loser}" if h.biggest_loser else "Biggest loss",
-              signed(-h.biggest_loss, cents) if h.biggest_loss else "none"),
+              # as the app's card and the command line write it: the amount lost, then its percent
+              f"{dollars(h.biggest_loss, cents)} ({h.biggest_loss_pct:.1f}%)" if h.biggest_loss else "none"),
              ("Hold-harmless cost", dollars(h.hold_harmless_cost, cents)),
              (f"Schools {h.floor_phrase}", f"{h.schools_at_floor:,}")]
     if h.quartile_ratio is not None:
         before = (f" (last year {figure_text(h.quartile_ratio_prior, 'ratio')})"
                   if h.quartile_ratio_prior is not None else "")  # written as the app writes it (sbb.figures)
-        items.append(("Poorest / least-poor quarter, $ per pupil", f"{figure_text(h.quartile_ratio, 'ratio')}{before}"))
+        items.append((LABELS["quartile_ratio"] + ", $ per pupil", f"{figure_text(h.quartile_ratio, 'ratio')}{before}"))
     return items
 
 
@@ -112,7 +113,15 @@ def handout_pdf(allocation: Allocation, district: District, info: pg.DocInfo) ->
     widths = [W * 0.40, W * 0.18, W * 0.42]
     pdf.row(["", "Weight table", "This scenario"], widths, "LRR", bold=True, size=8.5, color=pg.MUTED)
     for ch in scenario_changes(s, allocation.budget):
-        pdf.row([ch.what, ch.before, ch.after], widths, "LRR", size=9.5, rule=True)
+        # a long value ("band 1: 100%, band 2: 90%, ...") ran over its label: it takes the empty
+        # weight-table column too, or, still too long, a line of its own under the label
+        pdf.font(9.5)
+        room = widths[2] + (0 if ch.before else widths[1]) - 2 * pdf.c_margin
+        if pdf.get_string_width(pdf.text_of(ch.after)) <= room:
+            pdf.row([ch.what, ch.before, ch.after], widths, "LRR", size=9.5, rule=True)
+            continue
+        pdf.row([ch.what, ch.before, ""], widths, "LRR", size=9.5)
+        pdf.row(["", ch.after], [W * 0.05, W * 0.95], "LR", size=9.5, rule=True)
     base = _baseline(allocation, district)
     if base is not None:
         pdf.section("Against the baseline: the weight table as adopted, same budget, no limits")

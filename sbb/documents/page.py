@@ -215,13 +215,22 @@ class Document(FPDF):
             self.set_fill_color(*SHADE)
             self.rect(x, y, box_w, box_h, style="F")
             self.set_xy(x + 2.5, y + 1.8)
-            self.font(8, color=MUTED)
+            self._fitted(label, 8, box_w - 5, 6, color=MUTED)
             self.cell(box_w - 5, 4, self.text_of(label))
             self.set_xy(x + 2.5, y + 6.2)
-            self.font(value_size, bold=True, color=NAVY)
+            self._fitted(value, value_size, box_w - 5, 8, bold=True, color=NAVY)
             self.cell(box_w - 5, 7.5, self.text_of(value))
         lines = (len(items) + columns - 1) // columns
         self.set_xy(self.l_margin, top + lines * (box_h + gap))
+
+    def _fitted(self, text: str, size: float, width: float, smallest: float, bold: bool = False, color=INK) -> None:
+        """Set the font at `size` points, or smaller (down to `smallest`) until `text` fits in `width` mm:
+        a long value ('$1,519,709 (12.3%)') or school name ran into the next box."""
+        while True:
+            self.font(size, bold=bold, color=color)
+            if size <= smallest or self.get_string_width(self.text_of(text)) <= width:
+                return
+            size -= 0.5
 
     def pdf_bytes(self) -> bytes:
         return bytes(self.output())

@@ -221,7 +221,7 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
             widths, "LRRRRR", bold=True, size=9.5, fill=pg.SHADE)
 
     pdf.section("From the formula amount to the allocation")
-    w2 = [W * 0.5, W * 0.32, W * 0.18]
+    w2 = [W * 0.34, W * 0.46, W * 0.20]  # the notes ("no school gets less than 97% of last year") whole
     floor = (f"no school gets less than {100 - s.max_loss_pct:g}% of last year" if s.max_loss_pct is not None
              else "no floor in this scenario")
     cap = (f"no school gets more than {100 + s.max_gain_pct:g}% of last year" if s.max_gain_pct is not None

@@ -78,7 +78,9 @@ THIN = Side(style="thin", color="8EA9DB")
 
 
 def money_format(scale: int) -> str:
-    return '"$"#,##0.00;[Red]-"$"#,##0.00' if scale == 100 else '"$"#,##0;[Red]-"$"#,##0'
+    """Dollars ("$2,406,361") or cents; a negative reads "-$32,357" in the text colour: the minus sign
+    carries the meaning, not red (which colour-blind readers cannot tell apart)."""
+    return '"$"#,##0.00;-"$"#,##0.00' if scale == 100 else '"$"#,##0;-"$"#,##0'
 
 
 PUPILS = "#,##0"
@@ -876,16 +878,21 @@ def _change_chart(wb, data_ws, letters: dict[str, str], n: int, hidden: np.ndarr
 def equity_rows(allocation: Allocation, counts_district: District) -> list[tuple[str, float | None, float | None, str]]:
     """(measure, this scenario, prior year, format) on dollars per pupil: the figures of `sbb.figures`
     (this scenario: every school; prior year: the schools that had an allocation)."""
-    from ..figures import LABELS, board_figures
+    from ..figures import KINDS, LABELS, board_figures
 
     f = board_figures(allocation, counts_district, projected=True)
-    spec = [("mean", PP), ("federal_range_ratio", "0.000"), ("restricted_range", PP), ("cv", "0.000"),
-            ("mcloone", "0.000"), ("verstegen", "0.000"), ("gini", "0.0000")]
+    keys = ["mean", "federal_range_ratio", "restricted_range", "cv", "mcloone", "verstegen", "gini"]
     if f.equity is not None:
-        spec += [("poor_ratio", "0.000"), ("quartile_ratio", "0.000"), ("poor_gap", PP),
-                 ("poverty_slope_per_10pts", PP)]
+        keys += ["poor_ratio", "quartile_ratio", "poor_gap", "poverty_slope_per_10pts"]
     labels = {**LABELS, "restricted_range": "Restricted range (P95 - P5), per pupil"}
-    return [(labels[key], *f.measure(key), fmt) for key, fmt in spec]
+    # each written as the app writes it (`sbb.figures.figure_text` by its kind): the 5th-95th gap
+    # '26.9%', not 0.269
+    return [(labels[key], *f.measure(key), FIGURE_FORMATS[KINDS[key]]) for key in keys]
+
+
+# Excel number formats of `sbb.figures.figure_text`'s kinds
+FIGURE_FORMATS = {"money": PP, "signed": '+"$"#,##0;-"$"#,##0;"$"0', "pct": "0.0%", "ratio": "0.000",
+                  "index": "0.0000"}
 
 
 def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_letters: dict[str, str],
@@ -945,7 +952,7 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
     m = alloc_letters["allocation"]
     last = FIRST + len(allocation.table) - 1
     line("Check: total of the Allocations sheet", f"=SUM(Allocations!{m}{FIRST}:{m}{last})", money,
-         note=(f"excludes {n_hidden} suppressed school(s)" if n_hidden else "recalculated from the formulas"))
+         note=(f"excludes {n_hidden:,} suppressed school{'' if n_hidden == 1 else 's'}" if n_hidden else "recalculated from the formulas"))
     cache[(ws.title, f"B{r - 1}")] = _num(visible_total)
     if s.mode == "budget_neutral" and not n_hidden:
         check = r - 1
@@ -1016,7 +1023,7 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
                      "pupil; see the note on the Weights sheet.")
     if suppress_below:
         notes.append(f"Public release: per-school figures are suppressed (shown as <{suppress_below}) for "
-                     f"{n_hidden} school(s) with fewer than {suppress_below} pupils; district totals include them.")
+                     f"{n_hidden:,} school{'' if n_hidden == 1 else 's'} with fewer than {suppress_below} pupils; district totals include them.")
     for text in notes:
         _safe_text(ws.cell(r, 1), text)
         ws.cell(r, 1).alignment = Alignment(wrap_text=True, vertical="top")

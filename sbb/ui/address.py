@@ -4,7 +4,9 @@ The address carries parameters only, never student data and never file contents:
 
 - `scenario`: the picked scenario's name (a shipped file such as `ell_050.toml`, or the file given
   on the command line);
-- `data`: which district the numbers were made on: `sample` (the shipped sample), `files-<hash>` (the
+- `data`: which district the numbers were made on: `sample` (the shipped sample), `example-<folder>` (a
+  shipped example district, e.g. `example-minnesota_fy2022`: opening it opens that example, see
+  `sbb/ui/districts.py`), `files-<hash>` (the
   files given on the command line) or `upload-<hash>` (files uploaded in a session). The hash is 12 hex
   digits of a SHA-256 over the files' content keys: it tells two districts apart and says nothing
   about what is in them;

@@ -37,7 +37,7 @@ def _style(chart: alt.TopLevelMixin, big: bool) -> alt.TopLevelMixin:
             .configure_view(strokeWidth=0))
 
 
-def delta_bars(table: pd.DataFrame, big: bool = False, height: int = 320, name_most: int = 0) -> alt.TopLevelMixin:
+def delta_bars(table: pd.DataFrame, big: bool = False, height: int | str = 320, name_most: int = 0) -> alt.TopLevelMixin:
     """Each school's change against last year, sorted from the biggest loss to the biggest gain,
     blue for a gain and orange for a loss (school names in the tooltip; with `name_most`, the names
     of that many biggest losses and gains are written beside their bars, for a projector). `table` is
@@ -67,7 +67,7 @@ def delta_bars(table: pd.DataFrame, big: bool = False, height: int = 320, name_m
         named = named.assign(label_y=ys, zero=0.0)
     bars = alt.Chart(t).mark_bar().encode(
         x=x,
-        y=alt.Y("delta:Q", title="Change vs last year", axis=alt.Axis(format="$.2~s" if big else "$,.0f"),
+        y=alt.Y("delta:Q", title="Change vs last year", axis=alt.Axis(format="$.2~s" if big else "$,.0f", tickCount=8 if big else alt.Undefined),
                 scale=y_scale),
         color=alt.Color("direction:N", title=None,
                         scale=alt.Scale(domain=["Gains", "Loses", "No change"], range=[GAIN, LOSS, NEUTRAL])),
@@ -149,7 +149,7 @@ def lorenz_chart(lorenz: pd.DataFrame, big: bool = False, height: int = 320) -> 
     return _style(alt.layer(diagonal, curves).properties(height=height, width="container"), big)
 
 
-def quartile_chart(quartiles: pd.DataFrame, big: bool = False, height: int = 320) -> alt.TopLevelMixin:
+def quartile_chart(quartiles: pd.DataFrame, big: bool = False, height: int | str = 320) -> alt.TopLevelMixin:
     """Average dollars per pupil by poverty quarter of pupils (1 = least poor), last year beside the
     scenario. `quartiles`: label, quartile, mean_per_pupil, poverty_share."""
     q = quartiles.copy()
@@ -158,7 +158,8 @@ def quartile_chart(quartiles: pd.DataFrame, big: bool = False, height: int = 320
         x=alt.X("quarter:N", title="Pupils by school poverty", sort=["Least poor", "2nd", "3rd", "Poorest"],
                 axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("label:N", sort=["Last year", "Scenario"]),
-        y=alt.Y("mean_per_pupil:Q", title="Dollars per pupil", axis=alt.Axis(format="$,.0f")),
+        y=alt.Y("mean_per_pupil:Q", title="Dollars per pupil",
+                axis=alt.Axis(format="$,.0f", tickCount=6 if big else alt.Undefined)),
         color=alt.Color("label:N", title=None, scale=alt.Scale(domain=["Last year", "Scenario"],
                                                                range=[LAST_YEAR, SCENARIO])),
         tooltip=[alt.Tooltip("label:N", title="Allocation"), alt.Tooltip("quarter:N", title="Quarter"),

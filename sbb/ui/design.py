@@ -18,6 +18,7 @@ import streamlit as st
 
 from ..allocate import Allocation
 from ..explain import level_label, need_label
+from ..figures import KINDS, LABELS, figure_text
 from ..district import District
 from ..design.optimise import optimise, parse_condition
 from ..design.params import parameter, values_text, with_values
@@ -43,8 +44,35 @@ def setting_keys(s: Scenario) -> list[str]:
     return keys + ["hold_harmless.max_loss_pct", "hold_harmless.max_gain_pct"]
 
 
-def _label(name: str) -> str:
-    return f"{RESULTS[name].label[0].upper()}{RESULTS[name].label[1:]} ({name})" if name in RESULTS else name
+# Results that are board figures read with the figure's own name (the cards', the Equity tab's)
+FIGURE_OF_RESULT = {"poverty_quartile_ratio": "quartile_ratio", "poor_ratio": "poor_ratio", "poor_gap": "poor_gap",
+                    "poverty_slope_per_10pts": "poverty_slope_per_10pts", "gini": "gini", "mcloone": "mcloone",
+                    "verstegen": "verstegen", "cv": "cv"}
+
+
+def result_label(name: str) -> str:
+    """A result in the page's words: the board figure's name where it is one ('Poorest ÷ least-poor
+    quarter', as on the cards), otherwise the result's description capitalised; never its key."""
+    if name in FIGURE_OF_RESULT:
+        return LABELS[FIGURE_OF_RESULT[name]]
+    if name not in RESULTS:
+        return name
+    label = RESULTS[name].label
+    return label[0].upper() + label[1:]
+
+
+_label = result_label
+
+
+def result_text(name: str, x: float) -> str:
+    """A result's value as the rest of the page writes it: a board figure by its kind (the quartile
+    ratio '1.200', as on its card, not '1.200000'), the biggest loss in percent to one decimal
+    ('16.6%', as the biggest-loss card), anything else as the design commands write it."""
+    if name in FIGURE_OF_RESULT:
+        return figure_text(x, KINDS[FIGURE_OF_RESULT[name]])
+    if name == "biggest_loss_pct":
+        return "—" if x is None or not np.isfinite(x) else f"{x:.1f}%"
+    return show(RESULTS[name], x)
 
 
 def setting_label(key: str) -> str:
@@ -151,8 +179,8 @@ def solve_section(s: Scenario, district: District, keys: list[str], prior_total:
         return
     res = RESULTS[sol.target]
     p = parameter(s, sol.key, prior_total)
-    st.markdown(f"**{setting_label(sol.key)} = {show_value(p, sol.value)}** gives {res.label} "
-                f"**{show(res, sol.achieved)}** (target {show(res, sol.wanted)}).")
+    st.markdown(f"**{setting_label(sol.key)} = {show_value(p, sol.value)}** gives {result_label(res.name)} "
+                f"**{result_text(res.name, sol.achieved)}** (target {result_text(res.name, sol.wanted)}).")
     if sol.note:
         st.caption(sol.note)
     st.button("Apply this value", key="design_solve_apply", on_click=apply_values,
@@ -164,17 +192,17 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, name: str, now: dict[str, float
     point ringed and labelled 'now'; a click selects a cell (selection 'cell', fields 'x' and 'y':
     Vega-Lite would read the dots of 'needs.ell.weight' as nested fields)."""
     data = frame.loc[frame["feasible"], [x, y, name]].rename(columns={x: "x", y: "y", name: "value"})
-    data["shown"] = [show(RESULTS[name], v) for v in data["value"]]
+    data["shown"] = [result_text(name, v) for v in data["value"]]
     pick = alt.selection_point(name="cell", fields=["x", "y"], on="click")
     axis = dict(labelFontSize=14, titleFontSize=16)
     cells = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.3).encode(
         x=alt.X("x:O", title=setting_label(x), axis=alt.Axis(labelAngle=-45, **axis)),
         y=alt.Y("y:O", title=setting_label(y), sort="descending", axis=alt.Axis(**axis)),
-        color=alt.Color("value:Q", title=RESULTS[name].label if len(RESULTS[name].label) < 30 else name,
+        color=alt.Color("value:Q", title=result_label(name) if len(result_label(name)) < 32 else name,
                         scale=alt.Scale(scheme="viridis"), legend=alt.Legend(labelFontSize=13, titleFontSize=14)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
         tooltip=[alt.Tooltip("x:O", title=setting_label(x)), alt.Tooltip("y:O", title=setting_label(y)),
-                 alt.Tooltip("shown:N", title=RESULTS[name].label)],
+                 alt.Tooltip("shown:N", title=result_label(name))],
     ).add_params(pick)
     layers = [cells]
     if now.get(x) is not None and now.get(y) is not None:
@@ -299,8 +327,8 @@ def propose_section(s: Scenario, district: District, keys: list[str], prior_tota
         return
     rows = [{"": setting_label(k), "Current": f"{v:g}" if v is not None else "—", "Proposal": f"{prop.values[k]:g}"}
             for k, v in prop.current_values.items()]
-    rows += [{"": RESULTS[n].label, "Current": show(RESULTS[n], prop.current[n]),
-              "Proposal": show(RESULTS[n], prop.proposed[n])} for n in prop.proposed]
+    rows += [{"": result_label(n), "Current": result_text(n, prop.current[n]),
+              "Proposal": result_text(n, prop.proposed[n])} for n in prop.proposed]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     for text, left, right, ok in prop.checks:
         plain = [f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.4g}" for x in (left, right)]

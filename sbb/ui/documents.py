@@ -16,10 +16,15 @@ from ..district import District
 
 
 def district_name(state: Any) -> str:
-    """The district's name for the documents: from the schools file of the session's data source."""
+    """The district's name for the documents: an example district's title, else from the schools file
+    of the session's data source."""
     from ..documents import district_label
+    from .districts import example_of
 
     source = state.get("source") if hasattr(state, "get") else None
+    example = example_of(source) if source is not None and hasattr(source, "counts") else None
+    if example is not None:
+        return example.title
     schools = getattr(source, "schools", None)
     if schools is None:
         return "District"

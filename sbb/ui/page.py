@@ -34,8 +34,8 @@ from ..figures import (BOARD_MEASURES, KINDS, LABELS, Figures, board_figures, bo
 from .presentation import equity_data, money_columns, school_table
 from .problems_view import show_problems
 from .story import WORKING_CSS, presentation_view
-from .state import accept_upload, district_for, init_session, read_scenario_upload
-from . import workspace
+from .state import district_for, init_session, read_scenario_upload
+from . import districts, workspace
 
 GROUP_NAMES = {"funding": "Budget", "grades": "Grades", "needs": "Needs", "amounts": "School amounts",
                "limits": "Limits", "theory": "Central costs, phase-in"}
@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> None:
                        initial_sidebar_state="collapsed" if state.get("present") else "expanded")
     st.html(WORKING_CSS)  # card wrapping and whole scenario titles (style only, no space taken)
     init_session(state, sys.argv[1:] if argv is None else argv)
+    districts.init_districts(state)  # the District picker's choice (and an address's example district)
+    districts.apply_upload(state)  # files accepted on the run before: 'Your files'
+    districts.guard(state)  # a scenario made for other data: the page goes back to one that fits
     district = current_district(state, state["start"])
     if district is None:
         return
@@ -68,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         state["_start_settings"] = memo
     if "settings" not in state:
         state["settings"] = dict(memo[2])
+    districts.resync(state)
     reference = memo[3]
     present = sidebar(state, start, reference, prior_total)
     settings = state["settings"]
@@ -173,15 +177,19 @@ def sidebar(state: Any, start: Scenario, reference: dict, prior_total: float) ->
     present = sb.toggle("Presentation mode", key="present",
                         help="Large type and only the numbers that matter, for a projector.")
     scenarios: dict[str, Scenario] = state["scenarios"]
+    districts.district_picker(state)
+    fit, elsewhere = districts.offered(state)  # only the scenarios whose weight table runs on this data
     # a list, not a drop-down: a drop-down's box cuts a long scenario title off on a projector
-    sb.radio("Scenario", list(scenarios), key="pick", on_change=_pick_scenario,
-             format_func=lambda n: scenarios[n].title)
+    sb.radio("Scenario", fit + ([state["pick"]] if state["pick"] not in fit else []), key="pick",
+             on_change=_pick_scenario, format_func=lambda n: scenarios[n].title)
+    if elsewhere:
+        sb.caption(elsewhere)
     state["pick_prev"] = state["pick"]
     left, right = sb.columns(2)
     left.button("Reset", on_click=_reset, width="stretch",
                 help="Put every control back to the picked scenario's values.")
     right.button("Baseline", width="stretch", help="Pick the baseline scenario.", on_click=_go_to_baseline,
-                 disabled=state["pick"] == "baseline.toml" or "baseline.toml" not in scenarios)
+                 disabled=state["pick"] == "baseline.toml" or "baseline.toml" not in fit)
     history_box = sb.container()  # undo and redo: filled once this run's edit is recorded
     diff_box = sb.container()  # filled after the controls, so it lists this run's values
     # one group of controls at a time: fewer widgets on the page keeps every change quick to draw
@@ -242,13 +250,12 @@ def upload_box(state: Any, start: Scenario) -> None:
             submitted = st.form_submit_button("Check and load")
         if submitted:
             files = [(f.name, f.getvalue()) if f is not None else None for f in (schools, roster, counts)]
-            result = accept_upload(state["source"], start.baseline, *files, loader=district_for)
+            result = districts.accept(state, start, files)  # another scenario's weights if only they fit
             if result.error is not None:
                 state["upload_errors"] = result.error.table()
             else:
                 state.pop("upload_errors", None)
-                state["source"] = result.source
-                st.rerun()
+                st.rerun()  # the files become 'Your files' at the top of the next run
 
 
 def show_upload_errors(state: Any) -> None:
@@ -487,7 +494,9 @@ def explain_tab(allocation: Allocation, district: District) -> None:
 def compare_tab(allocation: Allocation, district: District) -> None:
     """Two or three scenarios side by side on the same district: totals, equity, per-school changes."""
     state = st.session_state
-    scenarios: dict[str, Scenario] = {**workspace.compare_pool(state), **state["scenarios"]}  # versions first
+    fit, _ = districts.offered(state)  # the scenarios that run on this district
+    scenarios: dict[str, Scenario] = {**workspace.compare_pool(state),
+                                      **{n: state["scenarios"][n] for n in fit}}  # versions first
     options = [CURRENT, *scenarios]
     default = [CURRENT] + [n for n in ("ell_050_hold_harmless.toml", "poverty_030.toml") if n in scenarios][:1]
     default = workspace.compare_default(state, default)  # the latest versions, once there are two
@@ -521,13 +530,17 @@ def compare_tab(allocation: Allocation, district: District) -> None:
         st.markdown("**Equity (dollars per pupil; last year: the schools that had an allocation)**")
         st.table(table.set_index("Measure"))
     st.markdown("**Change against last year, per school**")
+    # the grid's headers cannot wrap: short numbered names there, the whole titles in the caption
+    # (and in each header's tooltip)
+    numbered = {k: f"Change {i}" for i, k in enumerate(results, 1)}
     wide = first.table[["school_id", "school_name", "prior_allocation"]].copy()
     for k, a in results.items():
-        wide[k] = a.table.set_index("school_id")["delta"].reindex(wide["school_id"]).to_numpy()
+        wide[numbered[k]] = a.table.set_index("school_id")["delta"].reindex(wide["school_id"]).to_numpy()
     wide = wide.rename(columns={"school_id": "School ID", "school_name": "School", "prior_allocation": "Last year"})
-    st.dataframe(wide, hide_index=True, width="stretch", height=420, placeholder="—",
-                 column_config={c: money_column() for c in ["Last year", *results]})
-    st.caption("A new school has no last year, so no change against it.")
+    config = {"Last year": money_column()} | {c: money_column(help=k) for k, c in numbered.items()}
+    st.dataframe(wide, hide_index=True, width="stretch", height=420, placeholder="—", column_config=config)
+    st.caption(" · ".join(f"{c}: {k}" for k, c in numbered.items()) +
+               ". A new school has no last year, so no change against it.")
 
 
 def compare_equity(figures: dict[str, Figures]) -> pd.DataFrame | None:
@@ -556,7 +569,8 @@ def compare_totals(results: dict[str, Allocation], district: District) -> pd.Dat
             "Schools losing": f"{h.losing:,}",
             "Schools unchanged": f"{h.unchanged:,}",
             "New schools": f"{h.new_schools:,}",
-            "Biggest loss": f"{dollars(h.biggest_loss)} ({h.biggest_loss_pct:.1f}%)" if h.biggest_loss else "none",
+            "Biggest loss": (f"{dollars(h.biggest_loss)} ({h.biggest_loss_pct:.1f}% · {h.biggest_loser})"  # as its card
+                             if h.biggest_loss else "none"),
             "Hold-harmless cost": dollars(h.hold_harmless_cost),
             LABELS["quartile_ratio"]: figure_text(h.quartile_ratio, "ratio"),
         }

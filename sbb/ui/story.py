@@ -49,6 +49,7 @@ PRESENTATION_CSS = """
   font-variant-numeric: tabular-nums; white-space: nowrap;}
 .sbb-card .note {font-size: clamp(.85rem, 1.0vw, 1.25rem); opacity: .92; margin-top: .1rem; line-height: 1.2;}
 .sbb-card.loss {background: #8a3b00;} .sbb-card.gain {background: #0b4f8a;}
+.st-key-present_charts [data-testid="stVegaLiteChart"] {height: var(--sbb-chart-h) !important;}
 .sbb-chart-title {font-size: clamp(1.1rem, 1.4vw, 1.8rem); font-weight: 700; color: #000; margin: .2rem 0 0 0;}
 </style>
 """
@@ -90,7 +91,13 @@ def presentation_view(allocation: Allocation, district: District, h: Figures,
     changed = "".join(f"<span>{_html(label)}: {_html(before)} → {_html(now)}</span>" for label, before, now in diff[:most])
     if len(diff) > most:
         changed += f"<span>and {count_text(len(diff) - most, 'more change')}</span>"
-    st.markdown(f'<div class="sbb-title">{_html(s.title)}</div>'
+    # The charts take the height the window leaves below the cards: on a 1280x720 projector 360 px
+    # (330 or 300 when the title or the changes take a second line), more on a larger screen, where
+    # the type above them grows with the width (about 7% of it) and the rest goes to the charts.
+    below = 360 + (30 if len(s.title) > 90 else 0) + (30 if len(diff) > 1 else 0)
+    sizing = (f"<style>.st-key-present_charts {{--sbb-chart-h: clamp({720 - below}px, "
+              f"calc(100vh - {below}px - 7vw + 90px), 1200px);}}</style>")
+    st.markdown(sizing + f'<div class="sbb-title">{_html(s.title)}</div>'
                 f'<div class="sbb-sub">{count_text(h.schools, "school")} · {h.pupils:,.0f} pupils · '
                 f'base {dollars(h.base, True)} per weighted pupil{_html(year)}</div>'
                 f'<div class="sbb-changes" data-testid="sbb-changes">'
@@ -99,9 +106,8 @@ def presentation_view(allocation: Allocation, district: District, h: Figures,
                     f'<div class="value">{_html(value)}</div><div class="note">{_html(note)}</div></div>'
                     for label, value, note, kind in key_numbers(h))
     st.markdown(f'<div class="sbb-cards" data-testid="sbb-cards">{cards}</div>', unsafe_allow_html=True)
-    # shorter charts when the title or the changes take a second line, so all fits on 1280x720
-    height = 360 - (30 if len(s.title) > 90 else 0) - (30 if len(diff) > 1 else 0)
-    left, right = st.columns([3, 2])
+    height = "container"  # the Vega-Lite chart fills its box, which --sbb-chart-h sizes
+    left, right = st.container(key="present_charts").columns([3, 2])
     with left:
         st.markdown('<div class="sbb-chart-title">Every school\'s change against last year</div>',
                     unsafe_allow_html=True)

@@ -32,6 +32,8 @@ def band_table(bands: pd.DataFrame) -> pd.DataFrame:
         "Centrally directed": bands["directed"].map(lambda v: dollars(v) if pd.notna(v) else "—"),
         "Share the school controls": bands["discretionary_share"].map(lambda v: f"{v:.0%}" if pd.notna(v) else "—"),
     })
+    if bands["discretionary"].isna().all():  # no earned autonomy: three columns of dashes say nothing
+        out = out.drop(columns=["School controls", "Centrally directed", "Share the school controls"])
     return out
 
 
@@ -55,14 +57,12 @@ def render(allocation: Allocation, district: District, big: bool = False) -> Non
         st.caption("Performance bands come from the district's school performance framework: band 1 is the "
                    "highest-performing, band 5 the lowest. Lower bands get more support and control less of "
                    "their own money.")
-        left, right = st.columns([3, 2])
-        with left:
-            st.dataframe(band_table(bands), hide_index=True, width="stretch", placeholder="—")
-        with right:
-            if bands["discretionary"].notna().any():
-                st.altair_chart(charts.band_chart(bands, big=big), width="stretch")
-            else:
-                st.caption("This scenario does not set how much of its money each band controls (earned autonomy).")
+        # the whole width for the table: its eight columns were cut off in three fifths of a 1366 px page
+        st.dataframe(band_table(bands), hide_index=True, width="stretch", placeholder="—")
+        if bands["discretionary"].notna().any():
+            st.altair_chart(charts.band_chart(bands, big=big), width="stretch")
+        else:
+            st.caption("This scenario does not set how much of its money each band controls (earned autonomy).")
     years = allocation.scenario.theory.phase_in_years
     if years:
         st.subheader(f"Phase-in over {years} years")

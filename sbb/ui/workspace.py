@@ -29,7 +29,7 @@ from ..scenario import Scenario
 from . import address, versions
 from .controls import controls_for, scenario_from_settings, settings_from_scenario, show, sync_widgets
 from .history import History, describe
-from .state import DataSource, _digest, sample_source
+from .state import DataSource, _digest
 
 HISTORY = "history"
 VERSIONS = "versions"
@@ -41,8 +41,11 @@ VERSIONS = "versions"
 
 def data_token(source: DataSource) -> str:
     """The address's name for the session's district: the sample, command-line files, or an upload."""
-    if source == sample_source():
-        return "sample"
+    from .districts import token_of  # an example district: 'sample' or 'example-<folder>'
+
+    token = token_of(source)
+    if token is not None:
+        return token
     files = (source.schools, source.roster, source.counts)
     if any(isinstance(f, tuple) for f in files):
         return address.data_token("upload", tuple(k or (_digest(f) if f is not None else None)
@@ -118,7 +121,7 @@ def write_address(state: Any, own: dict[str, Any]) -> None:
     if packed:
         mine[address.VERSIONS] = packed
     elif (len(mine) == 2 and state["pick"] == state.get("_start_pick", state["pick"])
-            and data == state.get("_start_data", data)):
+            and data == state.get("_start_data", data) and not data.startswith("example-")):
         mine = {}  # the session's starting point: a plain address
     current = _params()
     if {k: v for k, v in current.items() if k not in address.FOREIGN} == {k: [v] for k, v in mine.items()}:
