@@ -273,3 +273,14 @@ def test_statement_notes_leave_room_for_the_amount(tmp_path):
     (x0, y, _, _), = [w for w in words if w[3] == amount]
     note_end = max(x1 for _, yy, x1, w in words if yy == y and w == "year")  # '... of last year' on that line
     assert note_end < x0
+
+
+def test_a_new_schools_statement_says_it_has_no_limits(tmp_path):
+    """S050 has no prior allocation in the sample: the 3% floor of enrollment_shift is against last
+    year, so its page says it is new with no limits, never 'no school gets less than 97%'."""
+    a, d = sample("enrollment_shift")
+    info = DocInfo.make("Sample district", a.scenario.title, DAY)
+    new, old = (pages(statements_pdf(a, d, info, [sid]), tmp_path, sid)[1] for sid in ("S050", "S001"))
+    flat = " ".join(new.split())
+    assert "this school is new: no limits apply" in flat and "97%" not in flat and "103%" not in flat
+    assert "no school gets less than 97% of last year" in " ".join(old.split())  # 100 - 3 = 97

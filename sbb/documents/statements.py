@@ -245,6 +245,9 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
                    _signed(st.hold_harmless, cents), False)
         rows[2] = ("Held back: cap, transition", f"{t.share_of_gain:.1%} of a gain this year",
                    dollars(st.cap, cents) if st.cap else "$0", False)
+    if st.prior is None:  # the limits are against last year's allocation: a new school has none
+        rows[1] = (rows[1][0], "this school is new: no limits apply", rows[1][2], False)
+        rows[2] = (rows[2][0], "this school is new: no limits apply", rows[2][2], False)
     rows += [(label, "", dollars(v, cents), False) for label, v in st.extra]
     for label, note, value, bold in rows:
         pdf.row([label, note, value], w2, "LLR", bold=bold, size=9.5, rule=not bold,
