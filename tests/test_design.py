@@ -116,6 +116,30 @@ def test_out_of_reach_says_the_range(district):
     assert "runs from" in text and "needs.ell.weight = 0 " in text.replace(")", " ")
 
 
+def test_out_of_reach_gives_the_true_ends_of_a_floor_that_turns_infeasible(district):
+    """A floor near 0% costs more than the budget, so the scan's first value (0%) is infeasible: the
+    message says the whole range searched, where the feasible part starts (checked in the ordinary
+    engine: a millionth of a point tighter raises), and the schools losing there (counted here from
+    the allocation's deltas), not the count at the scan's next value (2.5%)."""
+    import re
+
+    from sbb.problems import InputError
+
+    start = scenario("hold_harmless_3pct")
+    with pytest.raises(OutOfReach) as err:
+        solve_for(Evaluator(district, start), start, "hold_harmless.max_loss_pct", "schools_losing", 0)
+    text = err.value.message()
+    assert "searched hold_harmless.max_loss_pct from 0% to 100%" in text
+    edge = float(re.search(r"only ([0-9.]+)% to 100% is feasible", text).group(1))
+    with pytest.raises(InputError):
+        allocate(district, with_values(start, {"hold_harmless.max_loss_pct": edge - 1e-6}))
+    table = allocate(district, with_values(start, {"hold_harmless.max_loss_pct": edge})).table
+    losing = int((table["delta"] < 0).sum())
+    no_floor = int((allocate(district, with_values(start, {"hold_harmless.max_loss_pct": 100.0})).table["delta"]
+                    < 0).sum())
+    assert f"runs from {no_floor} (" in text and f"to {losing} (hold_harmless.max_loss_pct = {edge:g}%)" in text
+
+
 # ---------------------------------------------------------------------------------------------------
 # Sweep
 # ---------------------------------------------------------------------------------------------------
