@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
+from ..figures import KINDS, figure_text
 from ..problems import InputError, Problem
 from ..report import dollars
 from ..scenario import Scenario
@@ -53,27 +54,49 @@ class Solution:
     note: str = ""
 
 
+# Results that are board figures: written as the figure is everywhere else (`sbb.figures.figure_text`).
+FIGURE_OF_RESULT = {"poverty_quartile_ratio": "quartile_ratio", "poor_ratio": "poor_ratio", "poor_gap": "poor_gap",
+                    "poverty_slope_per_10pts": "poverty_slope_per_10pts", "gini": "gini", "mcloone": "mcloone",
+                    "verstegen": "verstegen", "cv": "cv"}
+
+
 def show(res: Result, x: float) -> str:
-    """A result's value as a person reads it."""
+    """A result's value as the rest of the tool writes it: a board figure by its kind
+    (`sbb.figures.figure_text`: the quartile ratio '1.200'), the biggest loss in percent to one
+    decimal ('16.6%', as the biggest-loss card), other indexes to 4 decimals, money whole dollars
+    (`sbb.report.dollars`; the base to the cent), counts whole."""
     if x is None or not math.isfinite(x):
         return "—"
+    if res.name in FIGURE_OF_RESULT:
+        return figure_text(x, KINDS[FIGURE_OF_RESULT[res.name]])
+    if res.name == "biggest_loss_pct":
+        return figure_text(x / 100, "pct")
+    if res.name in KINDS:  # theil_t, federal_range_ratio, range, restricted_range
+        return figure_text(x, KINDS[res.name])
     if res.kind == "count":
         return f"{x:,.0f}"
     if res.kind == "base":
         return dollars(x, True)
     if res.kind == "money":
         return dollars(x)
-    if res.name == "biggest_loss_pct":
-        return f"{x:.4f}%"
-    return f"{x:.6f}"
+    return figure_text(x, "index")
+
+
+def setting_text(kind: str, v: float) -> str:
+    """A setting's value as the sidebar writes it, with the decimals it needs up to the lattice (a
+    millionth): a weight '0.40' or '0.806023', a limit '3.0%' or '0.097472%', a budget '$256,512,266'."""
+    if kind == "budget":
+        return dollars(v)
+    least = 1 if kind == "limit" else 2
+    text = f"{round(v, 6):.6f}"
+    whole, frac = text.split(".")
+    frac = frac.rstrip("0").ljust(least, "0")
+    return f"{whole}.{frac}%" if kind == "limit" else f"{whole}.{frac}"
 
 
 def show_value(p: Parameter, v: float) -> str:
-    """A parameter value as a person reads it."""
-    if p.kind == "budget":
-        return f"${v:,.0f}"
-    text = format(round(v, 6), "f").rstrip("0").rstrip(".")
-    return f"{text}%" if p.kind == "limit" else text
+    """A parameter value as a person reads it (`setting_text` for its kind)."""
+    return setting_text(p.kind, v)
 
 
 def solve_for(evaluator: Evaluator, scenario: Scenario, key: str, target: str, wanted: float,
