@@ -284,3 +284,17 @@ def test_a_new_schools_statement_says_it_has_no_limits(tmp_path):
     flat = " ".join(new.split())
     assert "this school is new: no limits apply" in flat and "97%" not in flat and "103%" not in flat
     assert "no school gets less than 97% of last year" in " ".join(old.split())  # 100 - 3 = 97
+
+
+def test_handout_baseline_has_no_limits_and_no_empty_column(tmp_path):
+    """theory_of_action phases in over 3 years with a floor and a cap: the baseline 'no limits' has
+    none of them, so it lifts no school above its formula (hold-harmless cost $0, by definition), while
+    the scenario's cost is what its schools are lifted above their formula amounts. The scenario
+    overrides no weight, so the weight-table column is left out rather than printed empty."""
+    a, d = sample("theory_of_action")
+    text = pages(handout_pdf(a, d, DocInfo.make("Sample district", a.scenario.title, DAY)), tmp_path, "toa")
+    page = [" ".join(line.split()) for line in text[1].splitlines()]
+    t = a.table
+    lifted = t["allocation"] - t["formula_amount"]
+    assert f"Hold-harmless cost $0 {money(lifted[lifted > 0].sum())}" in page
+    assert "Weight table" not in text[1]
