@@ -135,6 +135,11 @@ def test_hand_computed_statement(tmp_path):
     assert len(text) == 3
     for line in ("$500,000.00", "$25,000.00", "$20,000.00", "$545,000.00"):
         assert line in text[1]
+    # weighted pupils always to 2 decimals: 100 x 1.00 = 100.00, 20 x 0.25 = 5.00, 10 x 0.40 = 4.00, total 109.00
+    rows = [" ".join(line.split()) for line in text[1].splitlines()]
+    for row in ("Grade 4 100 1.00 100.00 $5,000.00 $500,000.00", "Poverty 20 0.25 5.00 $5,000.00 $25,000.00",
+                "English learners 10 0.40 4.00 $5,000.00 $20,000.00", "Formula amount 100 109.00 $545,000.00"):
+        assert row in rows, rows
     assert "+$67,500" in text[2] and "$380,000" in text[2] and "$312,500.00" in text[2]
     assert "-5.00%" in text[2]  # $380,000 against $400,000
 
