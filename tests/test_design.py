@@ -129,7 +129,7 @@ def test_out_of_reach_gives_the_true_ends_of_a_floor_that_turns_infeasible(distr
     with pytest.raises(OutOfReach) as err:
         solve_for(Evaluator(district, start), start, "hold_harmless.max_loss_pct", "schools_losing", 0)
     text = err.value.message()
-    assert "searched hold_harmless.max_loss_pct from 0.0% to 100.0%" in text
+    assert "searched hold_harmless.max_loss_pct from 0.0% to 100.0%" in text and "(at 0.0%: The hold-harmless floors" in text
     shown = re.search(r"only ([0-9.]+)% to 100.0% is feasible", text).group(1)
     edge = float(shown)
     with pytest.raises(InputError):

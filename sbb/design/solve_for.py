@@ -145,7 +145,8 @@ def solve_for(evaluator: Evaluator, scenario: Scenario, key: str, target: str, w
         if finite.size < len(grid):
             feasible = (f"; only {show_value(p, grid[finite[0]])} to {show_value(p, grid[finite[-1]])} is feasible"
                         if finite[-1] - finite[0] + 1 == finite.size else "; parts of it are infeasible")
-            feasible += f" (elsewhere: {problems[0]})"
+            bad = float(grid[np.flatnonzero(~np.isfinite(ys))[0]])  # the scan's first infeasible value: problems[0]
+            feasible += f" (at {show_value(p, bad)}: {problems[0].rstrip('.')})"
         raise OutOfReach([Problem("--target", None, target, show(res, wanted),
                                   f"a target within reach: searched {key} from {show_value(p, lo)} to "
                                   f"{show_value(p, hi)}{feasible}; over it {span}; choose a target in that range "
