@@ -11,6 +11,10 @@ Two rules, applied to the full list before it is shown:
   counts file naming an id the schools file lacks most likely follow from it (the repeated id was
   meant to be the missing one). They are not listed on their own; the school-id problem says which
   ids they name and how many rows, so nothing is hidden.
+* Otherwise, when a roster or counts file names several school ids the schools file lacks (a
+  schools file missing schools), that is one problem per file: how many ids, the first few with
+  their row counts and first row ("48 school ids in roster.csv are not in schools.csv: 'S003'
+  (643 rows, first row 2), ...").
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ def one_per_mistake(problems: list[Problem], schools_file: str) -> list[Problem]
     schools file's own school-id problem (see the module docstring); order otherwise kept."""
     id_problems = any(p.file == schools_file and p.column == "school_id" for p in problems)
     unknown = [p for p in problems if p.expected == UNKNOWN_SCHOOL]
-    if not (id_problems and unknown):
+    if not unknown:
         return _fold_repeats(problems)
+    if not id_problems:
+        return _fold_repeats(_unknown_per_file(problems, schools_file))
     out = _fold_repeats([p for p in problems if p.expected != UNKNOWN_SCHOOL])
     first = next(i for i, p in enumerate(out) if p.file == schools_file and p.column == "school_id")
     out[first] = replace(out[first], expected=out[first].expected + _unknown_note(unknown))
@@ -47,6 +53,33 @@ def _unknown_note(unknown: list[Problem]) -> str:
     files = ", ".join(dict.fromkeys(Path(p.file).name for p in unknown))  # the name; its folder is noise here
     return (f". {files} has {rows:,} row{'s' if rows != 1 else ''} with school_id {ids}, which the schools file "
             "does not list: is one of these rows that school? (Those rows are checked again once the ids are fixed.)")
+
+
+def _unknown_per_file(problems: list[Problem], schools_file: str, shown: int = 5) -> list[Problem]:
+    """Each file's unknown-school-id problems as one, where it names more than one id (in the place
+    of the first); a single id is left to `_fold_repeats` (its first row and the others counted)."""
+    by_file: dict[str, dict[str, list[int | None]]] = {}
+    for p in problems:
+        if p.expected == UNKNOWN_SCHOOL and p.row is not None:  # rows of a table, not keys of a TOML file
+            by_file.setdefault(p.file, {}).setdefault(p.value or "", []).append(p.row)
+    out: list[Problem] = []
+    done: set[str] = set()
+    for p in problems:
+        ids = by_file.get(p.file) if p.expected == UNKNOWN_SCHOOL and p.row is not None else None
+        if ids is None or len(ids) == 1:
+            out.append(p)
+            continue
+        if p.file in done:
+            continue
+        done.add(p.file)
+        listed = ", ".join(f"{sid!r} (row {rows[0]})" if len(rows) == 1 else
+                           f"{sid!r} ({len(rows):,} rows, first row {rows[0]})" for sid, rows in list(ids.items())[:shown])
+        more = f" and {len(ids) - shown:,} more" if len(ids) > shown else ""
+        name, schools = Path(p.file).name, Path(schools_file).name
+        out.append(Problem(p.file, None, "school_id", None,
+                           f"{len(ids):,} school ids in {name} are not in {schools}: {listed}{more}. Each row "
+                           f"needs {UNKNOWN_SCHOOL}: is {schools} missing these schools?"))
+    return out
 
 
 def _fold_repeats(problems: list[Problem]) -> list[Problem]:

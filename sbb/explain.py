@@ -82,6 +82,13 @@ def baseline_scenario(scenario: Scenario) -> Scenario:
                    weights=scenario.baseline, overrides=(), max_loss_pct=None, max_gain_pct=None)
 
 
+def baseline_without_limits(scenario: Scenario) -> Scenario:
+    """`baseline_scenario` with no limit of any kind: no floor or cap, no phase-in (the formula at
+    once) and no transition. The handout's "same budget, no limits" column."""
+    base = baseline_scenario(scenario)
+    return replace(base, transition=None, theory=replace(base.theory, phase_in_years=None))
+
+
 @dataclass(frozen=True)
 class WeightChange:
     """One changed weight: `label`, old and new weight, and the matrix column(s) it multiplies."""

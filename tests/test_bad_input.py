@@ -103,8 +103,14 @@ def test_headers_are_matched_without_case_or_spaces():
 def test_students_in_unknown_schools():
     err = problems_of(roster=roster(["1", "A", "K", "Y", "N", "none"], ["2", "Z", "K", "Y", "N", "none"],
                                     ["3", " C ", "1", "N", "N", "none"]))
-    assert where(err) == {("roster.csv", 3, "school_id", "Z"), ("roster.csv", 4, "school_id", " C ")}
-    assert_problem(err, file="roster.csv", row=3, column="school_id", value="Z", expected="listed in the schools file")
+    # two ids the schools file lacks: one problem for the file, naming each id with its row
+    assert where(err) == {("roster.csv", None, "school_id", None)}
+    assert_problem(err, file="roster.csv", column="school_id",
+                   expected="2 school ids in roster.csv are not in schools.csv: 'Z' (row 3), ' C ' (row 4). Each row "
+                            "needs a school_id listed in the schools file")
+    one = problems_of(roster=roster(["1", "A", "K", "Y", "N", "none"], ["2", "Z", "K", "Y", "N", "none"]))
+    assert where(one) == {("roster.csv", 3, "school_id", "Z")}
+    assert_problem(one, file="roster.csv", row=3, column="school_id", value="Z", expected="listed in the schools file")
 
 
 def test_counts_for_unknown_school_and_school_listed_twice():

@@ -113,7 +113,32 @@ def test_out_of_reach_says_the_range(district):
     with pytest.raises(OutOfReach) as err:
         solve_for(Evaluator(district, base), base, "needs.ell.weight", "poverty_quartile_ratio", 5.0)
     text = err.value.message()
-    assert "runs from" in text and "needs.ell.weight = 0 " in text.replace(")", " ")
+    assert "runs from" in text and "needs.ell.weight = 0.00 " in text.replace(")", " ")
+
+
+def test_out_of_reach_gives_the_true_ends_of_a_floor_that_turns_infeasible(district):
+    """A floor near 0% costs more than the budget, so the scan's first value (0%) is infeasible: the
+    message says the whole range searched, where the feasible part starts (checked in the ordinary
+    engine: a millionth of a point tighter raises), and the schools losing there (counted here from
+    the allocation's deltas), not the count at the scan's next value (2.5%)."""
+    import re
+
+    from sbb.problems import InputError
+
+    start = scenario("hold_harmless_3pct")
+    with pytest.raises(OutOfReach) as err:
+        solve_for(Evaluator(district, start), start, "hold_harmless.max_loss_pct", "schools_losing", 0)
+    text = err.value.message()
+    assert "searched hold_harmless.max_loss_pct from 0.0% to 100.0%" in text and "(at 0.0%: The hold-harmless floors" in text
+    shown = re.search(r"only ([0-9.]+)% to 100.0% is feasible", text).group(1)
+    edge = float(shown)
+    with pytest.raises(InputError):
+        allocate(district, with_values(start, {"hold_harmless.max_loss_pct": edge - 1e-6}))
+    table = allocate(district, with_values(start, {"hold_harmless.max_loss_pct": edge})).table
+    losing = int((table["delta"] < 0).sum())
+    no_floor = int((allocate(district, with_values(start, {"hold_harmless.max_loss_pct": 100.0})).table["delta"]
+                    < 0).sum())
+    assert f"runs from {no_floor} (" in text and f"to {losing} (hold_harmless.max_loss_pct = {shown}%)" in text
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -222,8 +247,15 @@ def test_cli_solve_for_writes_a_scenario_that_reads_back(tmp_path, capsys, distr
     assert code == 0 and "needs.ell.weight = " in printed and "written to" in printed
     written = load_scenario(out)
     value = dict(written.overrides)["needs.ell.weight"]
-    assert f"needs.ell.weight = {value:g} gives poverty_quartile_ratio = 1.2000" in printed
     assert abs(quartile_ratio(district, allocate(district, written)) - 1.2) < 1e-6
+    # the ratio to 3 decimals as on its card; the baseline's weight 0.4 as the sidebar writes it
+    now = quartile_ratio(district, allocate(district, scenario("baseline")))
+    assert printed.splitlines()[0] == (f"needs.ell.weight = {value:g} gives poverty_quartile_ratio = 1.200 "
+                                       f"(target 1.200; now 0.40 gives {now:.3f})")
+    # the biggest loss in percent of last year to one decimal (as the biggest-loss card)
+    t = allocate(district, written).table
+    loss = max(-(t["delta"] / t["prior_allocation"]).dropna()) * 100
+    assert f"  biggest loss (percent of last year): {loss:.1f}%" in printed.splitlines()
 
 
 def test_cli_sweep_writes_the_contract_columns(tmp_path, capsys):

@@ -135,6 +135,11 @@ def test_hand_computed_statement(tmp_path):
     assert len(text) == 3
     for line in ("$500,000.00", "$25,000.00", "$20,000.00", "$545,000.00"):
         assert line in text[1]
+    # weighted pupils always to 2 decimals: 100 x 1.00 = 100.00, 20 x 0.25 = 5.00, 10 x 0.40 = 4.00, total 109.00
+    rows = [" ".join(line.split()) for line in text[1].splitlines()]
+    for row in ("Grade 4 100 1.00 100.00 $5,000.00 $500,000.00", "Poverty 20 0.25 5.00 $5,000.00 $25,000.00",
+                "English learners 10 0.40 4.00 $5,000.00 $20,000.00", "Formula amount 100 109.00 $545,000.00"):
+        assert row in rows, rows
     assert "+$67,500" in text[2] and "$380,000" in text[2] and "$312,500.00" in text[2]
     assert "-5.00%" in text[2]  # $380,000 against $400,000
 
@@ -273,3 +278,28 @@ def test_statement_notes_leave_room_for_the_amount(tmp_path):
     (x0, y, _, _), = [w for w in words if w[3] == amount]
     note_end = max(x1 for _, yy, x1, w in words if yy == y and w == "year")  # '... of last year' on that line
     assert note_end < x0
+
+
+def test_a_new_schools_statement_says_it_has_no_limits(tmp_path):
+    """S050 has no prior allocation in the sample: the 3% floor of enrollment_shift is against last
+    year, so its page says it is new with no limits, never 'no school gets less than 97%'."""
+    a, d = sample("enrollment_shift")
+    info = DocInfo.make("Sample district", a.scenario.title, DAY)
+    new, old = (pages(statements_pdf(a, d, info, [sid]), tmp_path, sid)[1] for sid in ("S050", "S001"))
+    flat = " ".join(new.split())
+    assert "this school is new: no limits apply" in flat and "97%" not in flat and "103%" not in flat
+    assert "no school gets less than 97% of last year" in " ".join(old.split())  # 100 - 3 = 97
+
+
+def test_handout_baseline_has_no_limits_and_no_empty_column(tmp_path):
+    """theory_of_action phases in over 3 years with a floor and a cap: the baseline 'no limits' has
+    none of them, so it lifts no school above its formula (hold-harmless cost $0, by definition), while
+    the scenario's cost is what its schools are lifted above their formula amounts. The scenario
+    overrides no weight, so the weight-table column is left out rather than printed empty."""
+    a, d = sample("theory_of_action")
+    text = pages(handout_pdf(a, d, DocInfo.make("Sample district", a.scenario.title, DAY)), tmp_path, "toa")
+    page = [" ".join(line.split()) for line in text[1].splitlines()]
+    t = a.table
+    lifted = t["allocation"] - t["formula_amount"]
+    assert f"Hold-harmless cost $0 {money(lifted[lifted > 0].sum())}" in page
+    assert "Weight table" not in text[1]

@@ -428,3 +428,17 @@ def test_summary_equity_reads_as_the_app_writes_it(tmp_path):
     assert rows["Extra per poor pupil (vs non-poor)"].number_format == '+"$"#,##0;-"$"#,##0;"$"0'
     assert rows["Gini coefficient"].number_format == "0.0000"
     assert rows["Average dollars per pupil"].number_format == '"$"#,##0;-"$"#,##0'
+
+
+def test_biggest_loss_note_writes_the_percent_as_every_other_view():
+    """hold_harmless_3pct: the school losing the most dollars loses 2.9% of last year (one decimal,
+    as the app's card, the CLI and the handout), computed here from its delta and prior allocation;
+    the biggest loss in percent is a 0.0% cell."""
+    a, d = sample("hold_harmless_3pct")
+    t = a.table
+    worst = t["delta"].idxmin()
+    pct = -t.loc[worst, "delta"] / t.loc[worst, "prior_allocation"] * 100
+    ws = build_workbook(a, d)["Summary"]
+    rows = {r[0].value: r for r in ws.iter_rows() if isinstance(r[0].value, str)}
+    assert rows["Biggest loss"][2].value == f"{pct:.1f}% of its prior year, {t.loc[worst, 'school_name']}"
+    assert rows["Biggest loss in percent"][1].number_format == "0.0%"

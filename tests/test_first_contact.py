@@ -237,3 +237,28 @@ def test_allocate_help_explains_files_exit_status_and_examples():
     # the examples run as written (the second with counts, to stay quick)
     example = [line.strip() for line in text.splitlines() if "--counts sample_data/counts.csv" in line]
     assert example and example[0].startswith("python -m sbb allocate")
+
+
+def test_a_schools_file_missing_schools_is_one_problem_per_file(tmp_path):
+    """The schools file keeps its first 12 schools; the roster names the other 38 on thousands of
+    rows and the counts file on 38: each is one problem naming how many ids and the first five with
+    their row counts and first row (counted here with the csv module, header = row 1)."""
+    import csv
+
+    lines = (SAMPLE / "schools.csv").read_text().splitlines()
+    (tmp_path / "schools.csv").write_text("\n".join(lines[:13]) + "\n")
+    kept = {line.split(",")[0] for line in lines[1:13]}
+    for name, flag in (("roster.csv", "--roster"), ("counts.csv", "--counts")):
+        rows: dict[str, list[int]] = {}
+        with open(SAMPLE / name, newline="") as f:
+            for n, row in enumerate(csv.DictReader(f), start=2):
+                if row["school_id"] not in kept:
+                    rows.setdefault(row["school_id"], []).append(n)
+        assert len(rows) == 50 - 12
+        first = ", ".join(f"'{sid}' (row {r[0]})" if len(r) == 1 else f"'{sid}' ({len(r):,} rows, first row {r[0]})"
+                          for sid, r in list(rows.items())[:5])
+        r = run_all({name: ["allocate", "--schools", str(tmp_path / "schools.csv"), flag, str(SAMPLE / name),
+                            "--scenario", BASELINE]})[name]
+        assert one_line_exit_2(r) == (
+            f"{SAMPLE / name}, column 'school_id': 38 school ids in {name} are not in schools.csv: {first} and 33 "
+            "more. Each row needs a school_id listed in the schools file: is schools.csv missing these schools?")

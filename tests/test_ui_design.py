@@ -98,6 +98,7 @@ def test_propose_shows_a_proposal_beside_the_current_scenario(app):
     table = [d.value for d in app.dataframe if "Proposal" in d.value.columns][0]
     assert list(table[""][:2]) == ["Poverty weight (needs.poverty.weight)", "English learners weight (needs.ell.weight)"]
     assert table.iloc[0]["Current"] == "0.25"
+    assert table.iloc[1]["Current"] == "0.40"  # the baseline's ELL weight 0.4, as the sidebar writes it
     app.button(key="design_opt_apply").click().run()
     assert not app.exception
     assert app.session_state["settings"]["needs.poverty.weight"] == float(table.iloc[0]["Proposal"])

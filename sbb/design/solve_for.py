@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
+from ..figures import KINDS, figure_text
 from ..problems import InputError, Problem
 from ..report import dollars
 from ..scenario import Scenario
@@ -53,27 +54,49 @@ class Solution:
     note: str = ""
 
 
+# Results that are board figures: written as the figure is everywhere else (`sbb.figures.figure_text`).
+FIGURE_OF_RESULT = {"poverty_quartile_ratio": "quartile_ratio", "poor_ratio": "poor_ratio", "poor_gap": "poor_gap",
+                    "poverty_slope_per_10pts": "poverty_slope_per_10pts", "gini": "gini", "mcloone": "mcloone",
+                    "verstegen": "verstegen", "cv": "cv"}
+
+
 def show(res: Result, x: float) -> str:
-    """A result's value as a person reads it."""
+    """A result's value as the rest of the tool writes it: a board figure by its kind
+    (`sbb.figures.figure_text`: the quartile ratio '1.200'), the biggest loss in percent to one
+    decimal ('16.6%', as the biggest-loss card), other indexes to 4 decimals, money whole dollars
+    (`sbb.report.dollars`; the base to the cent), counts whole."""
     if x is None or not math.isfinite(x):
         return "—"
+    if res.name in FIGURE_OF_RESULT:
+        return figure_text(x, KINDS[FIGURE_OF_RESULT[res.name]])
+    if res.name == "biggest_loss_pct":
+        return figure_text(x / 100, "pct")
+    if res.name in KINDS:  # theil_t, federal_range_ratio, range, restricted_range
+        return figure_text(x, KINDS[res.name])
     if res.kind == "count":
         return f"{x:,.0f}"
     if res.kind == "base":
         return dollars(x, True)
     if res.kind == "money":
         return dollars(x)
-    if res.name == "biggest_loss_pct":
-        return f"{x:.4f}%"
-    return f"{x:.6f}"
+    return figure_text(x, "index")
+
+
+def setting_text(kind: str, v: float) -> str:
+    """A setting's value as the sidebar writes it, with the decimals it needs up to the lattice (a
+    millionth): a weight '0.40' or '0.806023', a limit '3.0%' or '0.097472%', a budget '$256,512,266'."""
+    if kind == "budget":
+        return dollars(v)
+    least = 1 if kind == "limit" else 2
+    text = f"{round(v, 6):.6f}"
+    whole, frac = text.split(".")
+    frac = frac.rstrip("0").ljust(least, "0")
+    return f"{whole}.{frac}%" if kind == "limit" else f"{whole}.{frac}"
 
 
 def show_value(p: Parameter, v: float) -> str:
-    """A parameter value as a person reads it."""
-    if p.kind == "budget":
-        return f"${v:,.0f}"
-    text = format(round(v, 6), "f").rstrip("0").rstrip(".")
-    return f"{text}%" if p.kind == "limit" else text
+    """A parameter value as a person reads it (`setting_text` for its kind)."""
+    return setting_text(p.kind, v)
 
 
 def solve_for(evaluator: Evaluator, scenario: Scenario, key: str, target: str, wanted: float,
@@ -100,6 +123,8 @@ def solve_for(evaluator: Evaluator, scenario: Scenario, key: str, target: str, w
 
     grid = np.unique(linspace(lo, hi, max(2, scan), q))
     ys = _scan(evaluator, scenario, key, res, grid, problems)
+    if np.isfinite(ys).any() and not np.isfinite(ys).all():
+        grid, ys = _feasible_edges(at, grid, ys, q)  # the scan's gaps end where the setting turns infeasible
     gap = ys - wanted
     finite = np.flatnonzero(np.isfinite(gap))
     if finite.size == 0:
@@ -108,13 +133,24 @@ def solve_for(evaluator: Evaluator, scenario: Scenario, key: str, target: str, w
     first_sign = np.sign(gap[finite[0]])
     reached = [i for i in finite if gap[i] == 0 or np.sign(gap[i]) != first_sign]
     if not reached:
-        low, high = int(finite[np.argmin(ys[finite])]), int(finite[np.argmax(ys[finite])])
-        span = (f"{target} stays at {show(res, ys[low])}" if ys[low] == ys[high] else
-                f"{target} runs from {show(res, ys[low])} ({key} = {show_value(p, grid[low])}) to "
-                f"{show(res, ys[high])} ({key} = {show_value(p, grid[high])})")
+        def where(y: float) -> str:  # the values scanned giving y: one, or the stretch from first to last
+            at_y = grid[finite[ys[finite] == y]]
+            first, last = show_value(p, at_y.min()), show_value(p, at_y.max())
+            return f"{key} = {first}" if first == last else f"{key} from {first} to {last}"
+
+        y_lo, y_hi = float(ys[finite].min()), float(ys[finite].max())
+        span = (f"{target} stays at {show(res, y_lo)}" if y_lo == y_hi else
+                f"{target} runs from {show(res, y_lo)} ({where(y_lo)}) to {show(res, y_hi)} ({where(y_hi)})")
+        feasible = ""
+        if finite.size < len(grid):
+            feasible = (f"; only {show_value(p, grid[finite[0]])} to {show_value(p, grid[finite[-1]])} is feasible"
+                        if finite[-1] - finite[0] + 1 == finite.size else "; parts of it are infeasible")
+            bad = float(grid[np.flatnonzero(~np.isfinite(ys))[0]])  # the scan's first infeasible value: problems[0]
+            feasible += f" (at {show_value(p, bad)}: {problems[0].rstrip('.')})"
         raise OutOfReach([Problem("--target", None, target, show(res, wanted),
-                                  f"a target within reach: for {key} from {show_value(p, lo)} to {show_value(p, hi)} "
-                                  f"{span}; choose a target in that range or widen it with --range FROM:TO")])
+                                  f"a target within reach: searched {key} from {show_value(p, lo)} to "
+                                  f"{show_value(p, hi)}{feasible}; over it {span}; choose a target in that range "
+                                  "or widen it with --range FROM:TO")])
     i = reached[0]
     before = [j for j in finite if j < i]
     if res.steps:
@@ -187,6 +223,34 @@ def _closest(at, a: float, b: float, q: float, wanted: float) -> float:
             if math.isfinite(y) and (best is None or abs(y - wanted) < best[0]):
                 best = (abs(y - wanted), v)
     return best[1] if best is not None else snap(b, q)
+
+
+def _feasible_edges(at, grid: np.ndarray, ys: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """The scan with the edges of its feasible stretches added: between a scanned value that is
+    infeasible and a neighbour that is feasible, bisection on the lattice finds the last feasible
+    value (so the results reported as reachable are those at the true ends, not at the scan's)."""
+    ok = np.isfinite(ys)
+    extra: dict[float, float] = {}
+    for i in range(len(grid) - 1):
+        if ok[i] == ok[i + 1]:
+            continue
+        good, bad = (round(grid[i + 1] / q), round(grid[i] / q)) if ok[i + 1] else \
+            (round(grid[i] / q), round(grid[i + 1] / q))
+        while abs(good - bad) > 1:
+            mid = (good + bad) // 2
+            if math.isfinite(at(snap(mid * q, q))[0]):
+                good = mid
+            else:
+                bad = mid
+        v = snap(good * q, q)
+        extra[v] = at(v)[0]
+    if not extra:
+        return grid, ys
+    values = np.concatenate([grid, list(extra)])
+    results = np.concatenate([ys, list(extra.values())])
+    order = np.argsort(values, kind="stable")
+    keep = np.concatenate([[True], np.diff(values[order]) != 0])
+    return values[order][keep], results[order][keep]
 
 
 class _Infeasible(Exception):

@@ -17,7 +17,7 @@ from fpdf.enums import XPos, YPos
 from ..allocate import Allocation, allocate
 from ..changes import scenario_changes
 from ..district import District
-from ..explain import baseline_scenario
+from ..explain import baseline_without_limits
 from ..problems import InputError
 from ..report import dollars
 from ..figures import LABELS, board_figures, figure_text, signed
@@ -58,7 +58,7 @@ def _image(pdf: pg.Document, data: bytes, w: float) -> float:
 
 def _baseline(allocation: Allocation, district: District) -> Allocation | None:
     try:
-        return allocate(district, baseline_scenario(allocation.scenario))
+        return allocate(district, baseline_without_limits(allocation.scenario))
     except InputError:
         return None
 
@@ -110,17 +110,23 @@ def handout_pdf(allocation: Allocation, district: District, info: pg.DocInfo) ->
     pdf.add_page()
     pdf.section("What this scenario changes from the weight table")
     W = pdf.width
-    widths = [W * 0.40, W * 0.18, W * 0.42]
-    pdf.row(["", "Weight table", "This scenario"], widths, "LRR", bold=True, size=8.5, color=pg.MUTED)
-    for ch in scenario_changes(s, allocation.budget):
+    changes = scenario_changes(s, allocation.budget)
+    # the weight-table column holds the weights a scenario overrides; with none (only the scenario's
+    # own settings, which the table does not have) it is left out rather than printed empty
+    two = not any(ch.before for ch in changes)
+    widths = [W * 0.40, W * 0.60] if two else [W * 0.40, W * 0.18, W * 0.42]
+    pdf.row(["", "This scenario"] if two else ["", "Weight table", "This scenario"], widths, "LR" if two else "LRR",
+            bold=True, size=8.5, color=pg.MUTED)
+    for ch in changes:
         # a long value ("band 1: 100%, band 2: 90%, ...") ran over its label: it takes the empty
         # weight-table column too, or, still too long, a line of its own under the label
         pdf.font(9.5)
-        room = widths[2] + (0 if ch.before else widths[1]) - 2 * pdf.c_margin
+        room = widths[-1] + (0 if ch.before or two else widths[1]) - 2 * pdf.c_margin
+        first = [ch.what] if two else [ch.what, ch.before]
         if pdf.get_string_width(pdf.text_of(ch.after)) <= room:
-            pdf.row([ch.what, ch.before, ch.after], widths, "LRR", size=9.5, rule=True)
+            pdf.row([*first, ch.after], widths, "LR" if two else "LRR", size=9.5, rule=True)
             continue
-        pdf.row([ch.what, ch.before, ""], widths, "LRR", size=9.5)
+        pdf.row([*first, ""], widths, "LR" if two else "LRR", size=9.5)
         pdf.row(["", ch.after], [W * 0.05, W * 0.95], "LR", size=9.5, rule=True)
     base = _baseline(allocation, district)
     if base is not None:

@@ -33,6 +33,12 @@ def _num(x: float, places: int = 2) -> str:
     return text
 
 
+def _weighted(x: float) -> str:
+    """Weighted pupils as printed: always 2 decimals ('254.10', '111.00', '26.25'), the places the
+    engine's rounding of weighted pupils keeps."""
+    return f"{x:,.2f}"
+
+
 def _weight(x: float) -> str:
     return f"{x:.2f}" if round(x, 2) == x else f"{x:g}"
 
@@ -209,15 +215,15 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
     base = _money(st.base_shown)
     for ln in st.lines:
         if ln.kind in ("grade", "need"):
-            cells = [ln.label, _num(ln.pupils), _weight(ln.weight), _num(ln.weighted, 4), base, _money(ln.dollars)]
+            cells = [ln.label, _num(ln.pupils), _weight(ln.weight), _weighted(ln.weighted), base, _money(ln.dollars)]
         elif ln.kind == "other":
-            cells = [ln.label, "", "", _num(ln.weighted, 4), base, _money(ln.dollars)]
+            cells = [ln.label, "", "", _weighted(ln.weighted), base, _money(ln.dollars)]
         elif ln.kind == "rounding":
             cells = ["Rounding (see note)", "", "", "", "", _money(ln.dollars)]
         else:
             cells = [ln.label, "", "", "", "", _money(ln.dollars)]
         pdf.row(cells, widths, "LRRRRR", size=9.5, rule=True)
-    pdf.row(["Formula amount", _num(st.pupils), "", _num(st.weighted, 4), "", dollars(st.formula_amount, True)],
+    pdf.row(["Formula amount", _num(st.pupils), "", _weighted(st.weighted), "", dollars(st.formula_amount, True)],
             widths, "LRRRRR", bold=True, size=9.5, fill=pg.SHADE)
 
     pdf.section("From the formula amount to the allocation")
@@ -245,6 +251,9 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
                    _signed(st.hold_harmless, cents), False)
         rows[2] = ("Held back: cap, transition", f"{t.share_of_gain:.1%} of a gain this year",
                    dollars(st.cap, cents) if st.cap else "$0", False)
+    if st.prior is None:  # the limits are against last year's allocation: a new school has none
+        rows[1] = (rows[1][0], "this school is new: no limits apply", rows[1][2], False)
+        rows[2] = (rows[2][0], "this school is new: no limits apply", rows[2][2], False)
     rows += [(label, "", dollars(v, cents), False) for label, v in st.extra]
     for label, note, value, bold in rows:
         pdf.row([label, note, value], w2, "LLR", bold=bold, size=9.5, rule=not bold,

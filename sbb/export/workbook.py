@@ -974,13 +974,14 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
     line("Unchanged", summ["unchanged"], PUPILS)
     if summ["new_schools"]:
         line("New (no prior year)", summ["new_schools"], PUPILS)
-    from ..figures import board_figures
+    from ..figures import board_figures, figure_text
 
     f = board_figures(allocation, counts_district, equity=False)
     line("Biggest loss", f.biggest_loss, money,
-         note=f"{f.biggest_loss_pct:.2f}% of its prior year, {f.biggest_loser}" if f.biggest_loser else "")
+         note=f"{figure_text(f.biggest_loss_pct / 100, 'pct')} of its prior year, {f.biggest_loser}"
+         if f.biggest_loser else "")  # one decimal, as the app's card, the CLI and the handout
     if f.largest_pct_loser is not None and f.largest_pct_loser != f.biggest_loser:
-        line("Biggest loss in percent", f.largest_pct_loss / 100, "0.00%", note=f.largest_pct_loser)
+        line("Biggest loss in percent", f.largest_pct_loss / 100, "0.0%", note=f.largest_pct_loser)
     line("Pupils", int(allocation.table["enrollment"].sum()), PUPILS)
     if summ["phase_in_years"] > 1:
         section(f"Phase-in over {summ['phase_in_years']} years")

@@ -18,11 +18,11 @@ import streamlit as st
 
 from ..allocate import Allocation
 from ..explain import level_label, need_label
-from ..figures import KINDS, LABELS, figure_text
+from ..figures import LABELS
 from ..district import District
 from ..design.optimise import optimise, parse_condition
 from ..design.params import parameter, values_text, with_values
-from ..design.solve_for import OutOfReach, show, show_value, solve_for
+from ..design.solve_for import FIGURE_OF_RESULT, OutOfReach, setting_text, show, show_value, solve_for
 from ..design.sweep import Axis, sweep
 from ..design.params import linspace
 from ..design.target import RESULTS, Evaluator
@@ -45,11 +45,6 @@ def setting_keys(s: Scenario) -> list[str]:
 
 
 # Results that are board figures read with the figure's own name (the cards', the Equity tab's)
-FIGURE_OF_RESULT = {"poverty_quartile_ratio": "quartile_ratio", "poor_ratio": "poor_ratio", "poor_gap": "poor_gap",
-                    "poverty_slope_per_10pts": "poverty_slope_per_10pts", "gini": "gini", "mcloone": "mcloone",
-                    "verstegen": "verstegen", "cv": "cv"}
-
-
 def result_label(name: str) -> str:
     """A result in the page's words: the board figure's name where it is one ('Poorest ÷ least-poor
     quarter', as on the cards), otherwise the result's description capitalised; never its key."""
@@ -65,14 +60,17 @@ _label = result_label
 
 
 def result_text(name: str, x: float) -> str:
-    """A result's value as the rest of the page writes it: a board figure by its kind (the quartile
-    ratio '1.200', as on its card, not '1.200000'), the biggest loss in percent to one decimal
-    ('16.6%', as the biggest-loss card), anything else as the design commands write it."""
-    if name in FIGURE_OF_RESULT:
-        return figure_text(x, KINDS[FIGURE_OF_RESULT[name]])
-    if name == "biggest_loss_pct":
-        return "—" if x is None or not np.isfinite(x) else f"{x:.1f}%"
+    """A result's value as the rest of the page writes it (`sbb.design.solve_for.show`: the quartile
+    ratio '1.200', as on its card; the biggest loss in percent to one decimal, '16.6%')."""
     return show(RESULTS[name], x)
+
+
+def value_text(key: str, v: float | None) -> str:
+    """A setting's value as the sidebar writes it ('0.40', '3.0%', '$256,512,266'); '—' when not set."""
+    if v is None:
+        return "—"
+    kind = "budget" if key == "funding.budget" else "limit" if key.startswith("hold_harmless.") else "weights"
+    return setting_text(kind, v)
 
 
 def setting_label(key: str) -> str:
@@ -325,7 +323,7 @@ def propose_section(s: Scenario, district: District, keys: list[str], prior_tota
     if made[2] != fingerprint(s, list(prop.values)):
         st.info(STALE)
         return
-    rows = [{"": setting_label(k), "Current": f"{v:g}" if v is not None else "—", "Proposal": f"{prop.values[k]:g}"}
+    rows = [{"": setting_label(k), "Current": value_text(k, v), "Proposal": value_text(k, prop.values[k])}
             for k, v in prop.current_values.items()]
     rows += [{"": result_label(n), "Current": result_text(n, prop.current[n]),
               "Proposal": result_text(n, prop.proposed[n])} for n in prop.proposed]
