@@ -1,6 +1,5 @@
 """`python -m sbb ...`: see `sbb.cli`."""
 
-import os
 import sys
 
 from .cli import main
@@ -10,7 +9,9 @@ try:
     sys.stdout.flush()
 except BrokenPipeError:
     # the reader went away (`python -m sbb allocate ... | head -3`): the files are written already;
-    # stop quietly instead of a traceback (Python's documented recipe: no further writes to the pipe)
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    code = 1
+    # stop quietly instead of a traceback, with the status `sbb.cli.main` gives for the same case
+    # (141; Python's documented recipe: no further writes to the pipe)
+    from .closed_output import closed_output_status
+
+    code = closed_output_status()
 sys.exit(code)

@@ -146,11 +146,17 @@ def run_document(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
-    args = _parser().parse_args(argv)
+    """Entry point; returns the exit status (141 when the reader of the output went away early)."""
     try:
-        return {"allocate": run_allocate, "scenario": run_scenario, "statements": run_document,
-                "handout": run_document}.get(args.command, getattr(args, "run", None))(args)
+        args = _parser().parse_args(argv)
+        status = {"allocate": run_allocate, "scenario": run_scenario, "statements": run_document,
+                  "handout": run_document}.get(args.command, getattr(args, "run", None))(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        return status
+    except BrokenPipeError:
+        from .closed_output import closed_output_status
+
+        return closed_output_status()
     except InputError as err:
         if len(err.problems) == 1:  # one problem, one line
             print(f"error: {err.problems[0]}", file=sys.stderr)

@@ -22,6 +22,7 @@ exit status:
   0  the allocation was computed (and written)
   2  bad input or output: every problem is listed on stderr by file, row, column and value
      (nothing is written); also for a missing or misspelt option
+  141  the program reading the output stopped early (`... | head -1`): the command ends quietly
 
 examples:
   python -m sbb allocate --schools sample_data/schools.csv --roster sample_data/roster.csv \\

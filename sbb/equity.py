@@ -18,7 +18,9 @@ empty input, arrays of different lengths, NaN/infinite values in a school with p
 non-finite pupils, zero total pupils, poor pupils outside ``0 .. pupils``. ``equity_metrics`` needs
 every school with pupils to have a strictly positive value (Theil T, MLD and Atkinson take
 logarithms, and the ratio measures divide by the mean, P5 and median) and raises rather than
-returning a partial set of measures. The vertical functions accept any finite values; a vertical
+returning a partial set of measures; ``equity_report`` instead accepts a school with pupils and $0
+(a categorical program such as Minnesota's compensatory revenue skips low-poverty sites) and leaves
+just those measures NaN. The vertical functions accept any finite values; a vertical
 measure that is undefined for the data (no poor pupils, no non-poor pupils, every school at the
 same poverty share, a zero denominator) is returned as NaN.
 
@@ -232,10 +234,19 @@ def equity_metrics(values, pupils, *, atkinson_epsilon: float = 1.0) -> dict[str
     >>> m["median"], round(m["mcloone"], 4)
     (45.0, 0.7053)
     """
+    return _horizontal(values, pupils, atkinson_epsilon, "positive")
+
+
+def _horizontal(values, pupils, atkinson_epsilon: float, require: str) -> dict[str, float]:
+    """`equity_metrics`; with require="nonnegative" a school with pupils may have $0, and each
+    measure that then divides by zero or takes the logarithm of zero is NaN (the others are as
+    defined: mean, percentiles, range, and CV and Gini while the mean is positive)."""
     eps = float(atkinson_epsilon)
     if not (np.isfinite(eps) and eps >= 0):
         raise ValueError(f"atkinson_epsilon must be a finite number >= 0, got {atkinson_epsilon!r}")
-    x, w, _ = _clean(values, pupils, require="positive")
+    x, w, _ = _clean(values, pupils, require=require)
+    if require != "positive" and not (x > 0).all():
+        return _horizontal_with_zeros(x, w)
 
     order = np.argsort(x, kind="stable")
     xs, ws = x[order], w[order]
@@ -293,6 +304,37 @@ def equity_metrics(values, pupils, *, atkinson_epsilon: float = 1.0) -> dict[str
         "mld": mld,
         "atkinson": atkinson,
     }
+    return {k: float(v) for k, v in result.items()}
+
+
+def _horizontal_with_zeros(x: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    """The horizontal measures when some school with pupils has $0 (values >= 0, cleaned): the
+    logarithmic ones (Theil T, MLD, Atkinson) are NaN, the ratios to P5 or the median NaN where
+    those are 0, the rest as in `equity_metrics`."""
+    nan = float("nan")
+    order = np.argsort(x, kind="stable")
+    xs, ws = x[order], w[order]
+    cw = np.cumsum(ws)
+    W = cw[-1]
+    half = W / 2.0
+    mu = _weighted_mean(xs, ws)
+    median = _lower_quantile(xs, cw, 0.5)
+    p5, p95 = _lower_quantile(xs, cw, 0.05), _lower_quantile(xs, cw, 0.95)
+    lo, hi = float(xs[0]), float(xs[-1])
+    cv = gini = nan
+    if mu > 0:
+        r = xs / mu
+        cv = float(np.sqrt(np.dot(ws, (r - 1.0) ** 2) / W))
+        gini = float(np.dot(np.diff(xs), cw[:-1] * (W - cw[:-1])) / (W * W * mu))
+    mcloone = verstegen = nan
+    if median > 0:
+        bottom_w = np.clip(np.minimum(cw, half) - (cw - ws), 0.0, None)
+        rel = xs / median
+        mcloone, verstegen = float(np.dot(bottom_w, rel)) / half, float(np.dot(ws - bottom_w, rel)) / half
+    result = {"mean": mu, "median": median, "min": lo, "max": hi, "range": hi - lo, "p5": p5, "p95": p95,
+              "restricted_range": p95 - p5, "federal_range_ratio": (p95 - p5) / p5 if p5 > 0 else nan,
+              "cv": cv, "mcloone": mcloone, "verstegen": verstegen, "gini": gini,
+              "theil_t": nan, "mld": nan, "atkinson": nan}
     return {k: float(v) for k, v in result.items()}
 
 
@@ -598,11 +640,13 @@ def equity_report(
         pupils = pupils_of[name]
         pp = _per_pupil(allocations[name], pupils)
         pw = _per_pupil(allocations[name], weighted[name])
-        per_pupil = equity_metrics(pp, pupils, atkinson_epsilon=atkinson_epsilon)
+        # A school with pupils and $0 (a categorical program that skips it) leaves the measures
+        # that need positive dollars blank (NaN) rather than the whole report
+        per_pupil = _horizontal(pp, pupils, atkinson_epsilon, "nonnegative")
         per_pupil.update(vertical_metrics(pp, pupils, poor_of[name]))
         results["per pupil"].append((name, per_pupil))
         results["per weighted pupil"].append(
-            (name, equity_metrics(pw, weighted[name], atkinson_epsilon=atkinson_epsilon))
+            (name, _horizontal(pw, weighted[name], atkinson_epsilon, "nonnegative"))
         )
 
     rows = []

@@ -160,7 +160,10 @@ def count_text(n: int, noun: str, plural: str | None = None) -> str:
 # --------------------------------------------------------------------------------------------------
 
 def poverty_column(weights: WeightTable) -> str | None:
-    """The roster column that marks poor pupils: the need named 'poverty', else a flag named 'frl'."""
+    """The roster column that marks poor pupils: the need named 'poverty', else a flag named 'frl'
+    (a weight table's `[equity] poverty_need` names another need: see `poverty_columns`)."""
+    if weights.poverty_need is not None:
+        return weights.need(weights.poverty_need).column
     for need in weights.needs:
         if isinstance(need, FlagNeed) and need.name == "poverty":
             return need.column
@@ -168,6 +171,28 @@ def poverty_column(weights: WeightTable) -> str | None:
         if isinstance(need, FlagNeed) and need.column == "frl":
             return need.column
     return None
+
+
+def poverty_columns(weights: WeightTable) -> list[str] | None:
+    """The counts columns whose sum is a school's poor pupils; None when nothing marks poverty.
+
+    A weight table's `[equity] poverty_need` (and its `levels`, all levels when not given) says which
+    need counts: every counts column of that need (each level, each grade band). Without it, the
+    flag of `poverty_column`."""
+    if weights.poverty_need is None:
+        column = poverty_column(weights)
+        return None if column is None else [column]
+    levels = set(weights.poverty_levels)
+    return [c.column for c in weights.categories()
+            if c.need == weights.poverty_need and (not levels or c.level in levels)]
+
+
+def _poor_in(counts: pd.DataFrame, weights: WeightTable) -> np.ndarray | None:
+    """Poor pupils per school in `counts` (see `poverty_columns`)."""
+    columns = poverty_columns(weights)
+    if not columns or any(c not in counts for c in columns):
+        return None
+    return counts[columns].to_numpy(dtype=float).sum(axis=1)
 
 
 def scenario_district(district: District, scenario: Scenario) -> District:
@@ -181,10 +206,9 @@ def scenario_district(district: District, scenario: Scenario) -> District:
 
 def poor_pupils(district: District, scenario: Scenario) -> np.ndarray | None:
     """Poor pupils per school for the allocation's pupils; None when the weights have no poverty flag."""
-    column = poverty_column(scenario.weights)
-    if column is None or column not in district.counts:
+    if _poor_in(district.counts, scenario.weights) is None:
         return None
-    return scenario_district(district, scenario).counts[column].to_numpy(dtype=float)
+    return _poor_in(scenario_district(district, scenario).counts, scenario.weights)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -231,6 +255,16 @@ class Figures:
     cents: bool
     equity: pd.DataFrame | None = field(default=None, repr=False)
     equity_problem: str = ""
+    floor_phrase: str = "at the floor"   # what `schools_at_floor` counts (`limit_phrases`)
+    cap_phrase: str = "at the cap"       # what `schools_at_cap` counts
+
+    def floor_text(self) -> str:
+        """'3 schools at the floor' (or held up by the transition: see `limit_phrases`)."""
+        return f"{count_text(self.schools_at_floor, 'school')} {self.floor_phrase}"
+
+    def cap_text(self) -> str:
+        """'12 schools at the cap' (or held back by the transition: see `limit_phrases`)."""
+        return f"{count_text(self.schools_at_cap, 'school')} {self.cap_phrase}"
 
     @property
     def total_change(self) -> float:
@@ -278,8 +312,7 @@ def equity_figures(allocation: Allocation, district: District, projected: bool =
     `projected`: the district's counts are already the allocation's pupils (no projection)."""
     t = allocation.table
     if projected:
-        column = poverty_column(allocation.scenario.weights)
-        poor = district.counts[column].to_numpy(dtype=float) if column in district.counts else None
+        poor = _poor_in(district.counts, allocation.scenario.weights)
     else:
         poor = poor_pupils(district, allocation.scenario)
     if poor is None:
@@ -299,6 +332,26 @@ def equity_figures(allocation: Allocation, district: District, projected: bool =
     report["label"] = [LABELS.get(k, label) if b == "per pupil" else label
                        for k, b, label in zip(report["measure"], report["basis"], report["label"])]
     return report, ""
+
+
+def limit_phrases(scenario, phase_in_years: int = 1) -> tuple[str, str]:
+    """What the two limit counts cover, as the words after "N schools": the schools whose allocation
+    is above their formula amount (`hold_harmless_adjustment` > 0) and those below it
+    (`cap_adjustment` < 0). Without a transition these are the schools at the hold-harmless floor and
+    at the gains cap. A `[transition]` that closes only part of a loss also holds schools above their
+    formula, and one that passes on only part of a gain holds them below it, so the words name both
+    causes. With a phase-in, the counts are year 1's."""
+    t = scenario.transition
+    floor_by = [w for w, on in (("the floor", scenario.max_loss_pct is not None),
+                                ("the transition", t is not None and t.share_of_loss < 1)) if on]
+    cap_by = [w for w, on in (("the cap", scenario.max_gain_pct is not None),
+                              ("the transition", t is not None and t.share_of_gain < 1)) if on]
+    floor = "held up by " + " or ".join(floor_by) if "the transition" in floor_by else "at the floor"
+    cap = "held back by " + " or ".join(cap_by) if "the transition" in cap_by else "at the cap"
+    if phase_in_years > 1:
+        floor = "protected in year 1" if floor == "at the floor" else floor + " in year 1"
+        cap = "held back in year 1" if cap == "at the cap" else cap + " in year 1"
+    return floor, cap
 
 
 def board_figures(allocation: Allocation, district: District | None, equity: bool = True,
@@ -330,4 +383,5 @@ def board_figures(allocation: Allocation, district: District | None, equity: boo
         largest_pct_loser=str(t.loc[worst_pct, "school_name"]) if loses else None,
         phase_in_years=max(1, len(allocation.years)), year_shown=1, cents=allocation.scenario.rounding == "cents",
         equity=report, equity_problem=problem,
+        **dict(zip(("floor_phrase", "cap_phrase"), limit_phrases(allocation.scenario, max(1, len(allocation.years))))),
     )

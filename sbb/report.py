@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from .allocate import Allocation
+from .rounding_note import statutory_rounding_note
 
 
 def dollars(x: float | None, cents: bool = False) -> str:
@@ -44,9 +45,8 @@ def summary_lines(a: Allocation, district=None) -> list[str]:
         ("base per weighted pupil", dollars(f.base, True)),
         ("schools", f"{f.schools} ({f.gaining} gaining, {f.losing} losing, {f.unchanged} unchanged, "
                     f"{f.new_schools} new)"),
-        ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} "
-                               f"({count_text(f.schools_at_floor, 'school')} at the floor)"),
-        ("gains cap recovered", f"{dollars(f.cap_recovered, cents)} ({count_text(f.schools_at_cap, 'school')} at the cap)"),
+        ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} ({f.floor_text()})"),
+        ("gains cap recovered", f"{dollars(f.cap_recovered, cents)} ({f.cap_text()})"),
         # named as the app's card, the workbook and the handout name it
         ("biggest loss", f"{dollars(f.biggest_loss, cents)} ({f.biggest_loss_pct:.1f}%, {f.biggest_loser})"
                          if f.biggest_loser else "none (no school loses)"),
@@ -57,10 +57,8 @@ def summary_lines(a: Allocation, district=None) -> list[str]:
         rows.append(("biggest loss in percent", f"{f.largest_pct_loss:.1f}% ({f.largest_pct_loser})"))
     at = {k: i for i, (k, _) in enumerate(rows)}
     if f.phase_in_years > 1:
-        rows[at["hold-harmless cost"]] = ("hold-harmless cost", f"{dollars(f.hold_harmless_cost, cents)} "
-                                          f"({count_text(f.schools_at_floor, 'school')} protected in year 1)")
         rows[at["gains cap recovered"]] = ("held back from gainers", f"{dollars(f.cap_recovered, cents)} "
-                                              f"({count_text(f.schools_at_cap, 'school')} in year 1)")
+                                              f"({f.cap_text()})")
     for key, kind in (("mean", "money"), ("quartile_ratio", "ratio")):
         now, last = f.measure(key)
         if now is not None:
@@ -91,15 +89,9 @@ def real_formula_lines(a: Allocation) -> list[tuple[str, str]]:
                                    f"{dollars(a.cap_recovered, cents)} held back ({count_text(below, 'school')})"))
     if s.applies_to:
         rows.append(("hold-harmless applies to", f"schools marked yes in '{s.applies_to}'"))
-    r = s.weights.rounding
-    if r.any():
-        places = ", ".join(f"{k.replace('_', ' ')} {getattr(r, k)}" for k in ("share", "factor", "counted",
-                           "weighted_pupils", "formula") if getattr(r, k) is not None)
-        if s.mode == "fixed_base":
-            rows.append(("statutory rounding", f"half away from zero, decimals: {places}"))
-        else:
-            rows.append(("statutory rounding", f"pupil steps rounded ({places}); budget-neutral: the base is "
-                                               "solved on the unrounded dollar line and allocations rounded to the budget"))
+    note = statutory_rounding_note(s)
+    if note:
+        rows.append(("statutory rounding", note))
     return rows
 
 

@@ -75,30 +75,75 @@ def piecewise_from_events(const0: float, slope0: float, on_line0: int, at: np.nd
     """T(b) for b >= 0 from its value as b -> -inf (const0 + slope0 x b, with `on_line0` lines
     sloping) and its events: at breakpoint at[j], T's constant changes by events[0, j], its slope by
     events[1, j] and the count of sloping lines by events[2, j]."""
-    order, at, tied = _stable_order(at)
-    events = np.take(events, order, axis=1)
-    before = at <= 0.0  # events left of b = 0 are already in effect at 0
-    if before.any():
-        const_start = const0 + events[0, before].sum()
-        slope_start = slope0 + events[1, before].sum()
-        line_start = on_line0 + int(events[2, before].sum())
-        at, events = at[~before], events[:, ~before]
-    else:  # (adding the empty sums, exactly as above)
+    if len(at) == 0:
+        sums, knots = np.empty((3, 0)), np.empty(0)
         const_start, slope_start, line_start = const0 + 0.0, slope0 + 0.0, on_line0
-    # `at` is sorted: each run of equal breakpoints is one knot, starting where the value changes
-    if len(at) and not tied:  # every knot is one event: the per-knot sums are the events
-        running, knots = np.cumsum(events, axis=1), at
-    elif len(at):
-        starts = np.flatnonzero(np.concatenate([[True], at[1:] != at[:-1]]))
-        running = np.cumsum(np.add.reduceat(events, starts, axis=1), axis=1)
-        knots = at[starts]
     else:
-        running, knots = np.empty((3, 0)), np.empty(0)
-    const = const_start + np.concatenate([[0.0], running[0]])
-    slope = slope_start + np.concatenate([[0.0], running[1]])
-    on_line = line_start + np.concatenate([[0.0], running[2]])  # whole numbers, exact in floating point
-    slope = np.where(on_line > 0, np.maximum(slope, 0.0), 0.0)
+        knots, sums, before = _knot_sums(at, events)
+        if before is not None:  # events at or left of b = 0 are already in effect at 0
+            const_start = const0 + before[0].sum()
+            slope_start = slope0 + before[1].sum()
+            line_start = on_line0 + int(before[2].sum())
+        else:  # (adding the empty sums, exactly as in the other branch)
+            const_start, slope_start, line_start = const0 + 0.0, slope0 + 0.0, on_line0
+    # T's constant, slope and count of sloping lines on each segment: the running sums of the
+    # per-knot changes (one row at a time: numpy's cumsum along the rows of a 3 x n array is slow)
+    const, slope, on_line = (_running(start, row) for start, row in
+                             zip((const_start, slope_start, line_start), sums))
+    slope = np.where(on_line > 0, np.maximum(slope, 0.0), 0.0)  # on_line: whole numbers, exact
     return Piecewise(np.concatenate([[0.0], knots]), const, slope)
+
+
+def _running(start: float, changes: np.ndarray) -> np.ndarray:
+    """start, then start plus each running sum of `changes` (one more value than changes)."""
+    out = np.empty(len(changes) + 1)
+    out[0] = 0.0
+    np.cumsum(changes, out=out[1:])
+    out += start
+    return out
+
+
+def _knot_sums(at: np.ndarray, events: np.ndarray):
+    """The distinct breakpoints above 0 in ascending order, the events summed per breakpoint (three
+    rows of one value per knot) and the events at or below 0 (3 x m, in stable order; None when there are none).
+
+    One sort: equal breakpoints are merged by their rank (`np.bincount` adds each knot's events in
+    their original order, which is the order a stable sort would put them in), so ties cost no
+    second, stable sort; the result does not depend on how the sort orders ties.
+
+    >>> knots, sums, before = _knot_sums(np.array([2.0, 1.0, 2.0, -1.0]), np.array([[1.0, 2.0, 4.0, 8.0]] * 3))
+    >>> knots.tolist(), sums[0].tolist(), before[0].tolist()
+    ([1.0, 2.0], [2.0, 5.0], [8.0])
+    """
+    order = np.argsort(at)
+    ranked = at[order]
+    if np.isnan(ranked[-1]):  # NaN sorts last; keep the general stable path for it
+        order, ranked, _ = _stable_order(at)
+        events = np.take(events, order, axis=1)
+        cut = int(np.searchsorted(ranked, 0.0, side="right"))
+        before = events[:, :cut] if cut else None
+        ranked, events = ranked[cut:], events[:, cut:]
+        if len(ranked) == 0:
+            return np.empty(0), np.empty((3, 0)), before
+        starts = np.flatnonzero(np.concatenate([[True], ranked[1:] != ranked[:-1]]))
+        return ranked[starts], np.add.reduceat(events, starts, axis=1), before
+    cut = int(np.searchsorted(ranked, 0.0, side="right"))
+    before = None
+    if cut:
+        left = np.flatnonzero(at <= 0.0)
+        left = left[np.argsort(at[left], kind="stable")]
+        before = events[:, left]
+    change = ranked[1:] != ranked[:-1]
+    if not change.all():  # some breakpoints tie: one knot per distinct value
+        rank = np.empty(len(at), dtype=np.intp)
+        rank[order] = np.concatenate([[0], np.cumsum(change)])
+        starts = np.flatnonzero(np.concatenate([[True], change]))
+        n = len(starts)
+        first = int(np.searchsorted(ranked[starts], 0.0, side="right"))
+        sums = [np.bincount(rank, weights=events[r], minlength=n)[first:] for r in range(3)]
+        return ranked[starts][first:], sums, before
+    sums = np.take(events, order[cut:], axis=1)
+    return ranked[cut:], sums, before
 
 
 def _stable_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:

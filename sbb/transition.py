@@ -34,6 +34,8 @@ def transition(x: np.ndarray, prior: np.ndarray, t: Transition) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     p = np.asarray(prior, dtype=float)
     share = np.where(x >= p, t.share_of_gain, t.share_of_loss)
+    if t.share_of_gain > 0 and t.share_of_loss > 0 and not np.isnan(p).any():
+        return p + share * (x - p)  # the usual case: the same numbers as below, fewer passes
     with np.errstate(invalid="ignore"):  # an open limit (+-inf) with share 0 stays at p
         moved = np.where(share == 0, p, p + share * (x - p))
     return np.where(np.isnan(p), x, moved)
@@ -67,14 +69,21 @@ def transition_total(slope, offset, floor, cap, prior, t: Transition):
     f = np.asarray(offset, dtype=float)
     lo, hi = np.asarray(floor, dtype=float), np.asarray(cap, dtype=float)
     p = np.asarray(prior, dtype=float)
+    usual = _three_breakpoints(w, f, lo, hi, p, t)
+    if usual is not None:
+        return piecewise_from_events(*usual)
     new = np.isnan(p)
-    pp = np.where(new, 0.0, p)
-    l_share = np.where(new, 1.0, t.share_of_loss)
-    g_share = np.where(new, 0.0, t.share_of_gain)
-    a = np.where(new, lo, np.minimum(lo, pp))
-    c1 = np.where(new, hi, np.minimum(hi, pp))
-    a2 = np.where(new, 0.0, np.maximum(lo, pp))
-    c = np.where(new, 0.0, np.maximum(hi, pp))
+    if new.any():
+        pp = np.where(new, 0.0, p)
+        l_share = np.where(new, 1.0, t.share_of_loss)
+        g_share = np.where(new, 0.0, t.share_of_gain)
+        a = np.where(new, lo, np.minimum(lo, pp))
+        c1 = np.where(new, hi, np.minimum(hi, pp))
+        a2 = np.where(new, 0.0, np.maximum(lo, pp))
+        c = np.where(new, 0.0, np.maximum(hi, pp))
+    else:  # every school has a prior year (the usual case): the shares are the scenario's
+        pp, l_share, g_share = p, float(t.share_of_loss), float(t.share_of_gain)
+        a, c1, a2, c = np.minimum(lo, p), np.minimum(hi, p), np.maximum(lo, p), np.maximum(hi, p)
     flat = w <= 0
     sloped = ~flat
     first = sloped & (l_share > 0) & (a < c1)    # the part below the prior moves with x somewhere
@@ -93,26 +102,71 @@ def transition_total(slope, offset, floor, cap, prior, t: Transition):
     slope0 = float(np.sum(np.where(first_line, l_share * w, 0.0)))
     on_line0 = int(np.count_nonzero(first_line))
 
-    merge = first & second & (c1 == a2)          # the usual case: one breakpoint at the prior
-    parts = []                                   # (mask, level x, coefficient, +-1 sloping lines)
-    parts.append((first & np.isfinite(a), a, l_share, 1.0))
-    parts.append((first & ~merge & np.isfinite(c1), c1, -l_share, -1.0))
-    parts.append((second & ~merge, a2, g_share, 1.0))
-    parts.append((merge, c1, g_share - l_share, 0.0))
-    parts.append((second & np.isfinite(c), c, -g_share, -1.0))
-    at_list, dc, ds, dn = [], [], [], []
-    for mask, level, coef, lines in parts:
-        if not mask.any():
-            continue
-        ws, fs, xs = w[mask], f[mask], level[mask]
-        k = coef[mask] if np.ndim(coef) else np.full(len(ws), coef)
-        at_list.append((xs - fs) / ws)
-        dc.append(k * (fs - xs))
-        ds.append(k * ws)
-        dn.append(np.full(len(ws), lines))
-    if at_list:
-        at = np.concatenate(at_list)
-        events = np.vstack([np.concatenate(dc), np.concatenate(ds), np.concatenate(dn)])
-    else:
-        at, events = np.empty(0), np.empty((3, 0))
+    # Up to four breakpoints per school, one row each: where the first part leaves a (+l), where it
+    # reaches c1 (-l), where the second part leaves a2 (+g) and where it reaches c (-g). Where the two
+    # parts meet at the prior (c1 == a2, the usual case) rows 1 and 2 are one breakpoint (g - l, no
+    # change in the count of sloping lines), not two that tie.
+    merge = first & second & (c1 == a2)
+    n = len(w)
+    levels, coef, lines = np.empty((4, n)), np.empty((4, n)), np.empty((4, n))
+    levels[0], levels[1], levels[2], levels[3] = a, c1, a2, c
+    coef[0], coef[1], coef[3] = l_share, -l_share, -g_share
+    coef[2] = np.where(merge, g_share - l_share, g_share)
+    lines[0], lines[1], lines[3] = 1.0, -1.0, -1.0
+    lines[2] = np.where(merge, 0.0, 1.0)
+    present = np.empty((4, n), dtype=bool)
+    np.logical_and(first, np.isfinite(a), out=present[0])
+    np.logical_and(first & ~merge, np.isfinite(c1), out=present[1])
+    present[2] = second
+    np.logical_and(second, np.isfinite(c), out=present[3])
+    where = np.flatnonzero(present)              # row-major: row r, school i at r x n + i
+    school = where % n if n else where
+    xs, k, n_lines = levels.take(where), coef.take(where), lines.take(where)
+    ws, fs = w.take(school), f.take(school)
+    at = (xs - fs) / ws
+    events = np.empty((3, len(at)))
+    np.multiply(k, fs - xs, out=events[0])
+    np.multiply(k, ws, out=events[1])
+    events[2] = n_lines
     return piecewise_from_events(const0, slope0, on_line0, at, events)
+
+
+def _three_breakpoints(w, f, lo, hi, p, t: Transition):
+    """`transition_total`'s events in the usual case, in fewer passes: both shares above 0, every
+    school with a prior year and, where it has pupils, a finite floor below its prior below a
+    finite cap. Each such school then has three breakpoints: it leaves its floor (+l), passes its
+    prior (g - l) and reaches its cap (-g); a school without pupils adds its constant value. The
+    events, their order and the sums are those of the general code (which applies otherwise:
+    returns None), so the numbers are the same bit for bit.
+    """
+    l_share, g_share = float(t.share_of_loss), float(t.share_of_gain)
+    if l_share <= 0 or g_share <= 0:
+        return None
+    flat = w <= 0
+    any_flat = bool(flat.any())
+    with np.errstate(invalid="ignore"):
+        inside = (lo < p) & (p < hi) & np.isfinite(lo) & np.isfinite(hi)  # False where p is NaN
+    if any_flat:
+        if np.isnan(p).any() or not (inside | flat).all():
+            return None
+    elif not inside.all():
+        return None
+    a, a2 = np.minimum(lo, p), np.maximum(lo, p)
+    at_start = p + l_share * (a - p) + g_share * (a2 - p)
+    if any_flat:  # a school without pupils stays at its value at x = f
+        c1, c = np.minimum(hi, p), np.maximum(hi, p)
+        x = np.minimum(np.maximum(f, a), c1)
+        first_flat = np.where(np.isfinite(x), l_share * (np.where(np.isfinite(x), x, 0.0) - p), 0.0)
+        at_start = np.where(flat, p + first_flat + g_share * (np.minimum(np.maximum(f, a2), c) - p), at_start)
+        keep = np.flatnonzero(~flat)
+        w, f, lo, hi, p = w[keep], f[keep], lo[keep], hi[keep], p[keep]
+    m = len(w)
+    at, events = np.empty(3 * m), np.empty((3, 3 * m))
+    for j, (level, coef, lines) in enumerate(((lo, l_share, 1.0), (p, g_share - l_share, 0.0),
+                                               (hi, -g_share, -1.0))):
+        part = slice(j * m, (j + 1) * m)
+        np.divide(level - f, w, out=at[part])
+        np.multiply(coef, f - level, out=events[0, part])
+        np.multiply(coef, w, out=events[1, part])
+        events[2, part] = lines
+    return float(np.sum(at_start)), 0.0, 0, at, events

@@ -20,7 +20,7 @@ from .tables import clean_header
 from .tomlfiles import Reader, read_toml
 
 TOP_KEYS = {"title", "source", "base", "grade", "needs", "foundation", "small_school", "concentration",
-            "multiplier", "extra_amounts", "rounding"}
+            "multiplier", "extra_amounts", "rounding", "equity"}
 SHAPES = ("step", "ramp", "excess")
 ROUNDING_KEYS = ("share", "factor", "counted", "weighted_pupils", "formula")
 
@@ -128,6 +128,8 @@ class WeightTable:
     multiplier: str | None = None
     extra_amounts: tuple[str, ...] = ()
     rounding: Rounding = Rounding()
+    poverty_need: str | None = None       # [equity] poverty_need: the need that counts poor pupils
+    poverty_levels: tuple[str, ...] = ()  # [equity] levels: its levels that count (all when empty)
 
     def need(self, name: str) -> FlagNeed | LevelNeed:
         """The need called `name`."""
@@ -165,6 +167,9 @@ class WeightTable:
         if self.rounding.any():
             out["rounding"] = {k: getattr(self.rounding, k) for k in ROUNDING_KEYS
                                if getattr(self.rounding, k) is not None}
+        if self.poverty_need is not None:
+            out["equity"] = {"poverty_need": self.poverty_need,
+                             **({"levels": list(self.poverty_levels)} if self.poverty_levels else {})}
         return out
 
     @cached_property
@@ -396,6 +401,33 @@ def _rounding(r: Reader, table: dict) -> Rounding:
     return Rounding(**values)
 
 
+def _equity(r: Reader, table: dict, needs: tuple) -> tuple[str | None, tuple[str, ...]]:
+    """[equity] poverty_need (a need's name) and levels (some of its levels; a need with levels only):
+    which pupils the equity measures count as poor."""
+    r.only_keys(table, {"poverty_need", "levels"}, "equity")
+    if not table:
+        return None, ()
+    name = r.text(table, "poverty_need", "equity")
+    by_name = {n.name: n for n in needs}
+    need = by_name.get(name or "")
+    if name is not None and need is None:
+        r.problem("equity.poverty_need", name, "the name of a need: " + (", ".join(sorted(by_name)) or "none defined"))
+    levels: list[str] = []
+    if "levels" in table:
+        value = table["levels"]
+        if isinstance(need, FlagNeed):
+            r.problem("equity.levels", value, f"no 'levels' for the yes/no need '{need.name}' (its flag counts)")
+        elif not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            r.problem("equity.levels", value, "a list of levels of the poverty need, e.g. [\"free\", \"reduced\"]")
+        elif isinstance(need, LevelNeed):
+            for v in value:
+                if v not in need.levels:
+                    r.problem("equity.levels", v, f"a level of need '{need.name}': " + ", ".join(need.levels))
+                elif v not in levels:
+                    levels.append(v)
+    return (name if need is not None else None), tuple(levels)
+
+
 def _school_columns(r: Reader, doc: dict) -> tuple[str | None, tuple[str, ...]]:
     """[multiplier] column and [extra_amounts] columns: schools-file column names."""
     mult = r.table(doc, "multiplier", "")
@@ -430,6 +462,7 @@ def weights_from_dict(doc: dict[str, Any], file: str) -> WeightTable:
     needs = _needs(r, needs_table)
     grades, grade_all = _grades(r, grade_table) if "grade" in doc else (tuple([0.0] * len(GRADES)), False)
     multiplier, extra_amounts = _school_columns(r, doc)
+    poverty_need, poverty_levels = _equity(r, r.table(doc, "equity", ""), needs)
     table = WeightTable(
         title=r.text(doc, "title", "", default="") or "",
         source=r.text(doc, "source", "", required=False, default="") or "",
@@ -447,6 +480,8 @@ def weights_from_dict(doc: dict[str, Any], file: str) -> WeightTable:
         multiplier=multiplier,
         extra_amounts=extra_amounts,
         rounding=_rounding(r, r.table(doc, "rounding", "")),
+        poverty_need=poverty_need,
+        poverty_levels=poverty_levels,
     )
     raise_if(r.problems)
     return table

@@ -42,7 +42,7 @@ def headline_items(allocation: Allocation, district: District) -> list[tuple[str
               # as the app's card and the command line write it: the amount lost, then its percent
               f"{dollars(h.biggest_loss, cents)} ({h.biggest_loss_pct:.1f}%)" if h.biggest_loss else "none"),
              ("Hold-harmless cost", dollars(h.hold_harmless_cost, cents)),
-             ("Schools at the floor", f"{h.schools_at_floor:,}")]
+             (f"Schools {h.floor_phrase}", f"{h.schools_at_floor:,}")]
     if h.quartile_ratio is not None:
         before = (f" (last year {figure_text(h.quartile_ratio_prior, 'ratio')})"
                   if h.quartile_ratio_prior is not None else "")  # written as the app writes it (sbb.figures)

@@ -108,6 +108,22 @@ class Document(FPDF):
             text = text[:-1]
         return text.rstrip() + dots
 
+    def wrap(self, text: str, width: float) -> list[str]:
+        """`text` broken at spaces into lines that each fit `width` mm in the current font (a word
+        longer than the width gets a line of its own, shortened with `fit`). Word by word with the
+        font's own widths: far cheaper than `multi_cell`'s layout."""
+        lines: list[str] = []
+        current = ""
+        for word in self.text_of(text).split():
+            trial = f"{current} {word}" if current else word
+            if current and self.get_string_width(trial) > width:
+                lines.append(current)
+                trial = word
+            current = trial
+        if current:
+            lines.append(current)
+        return [ln if self.get_string_width(ln) <= width else self.fit(ln, width) for ln in lines]
+
     def font(self, size: float, bold: bool = False, color=INK) -> None:
         self.set_font(self.family, "B" if bold else "", size)
         self.set_text_color(*color)

@@ -263,14 +263,14 @@ def school_page(pdf: pg.Document, st: Statement, allocation: Allocation) -> None
     unit = "cent" if cents else "dollar"
     how = ("so that all schools add up to the budget exactly" if s.mode == "budget_neutral"
            else f"to the {unit}")
-    # two single-line notes (no line wrapping: it is most of the cost of a page)
+    # the note, broken into lines that fit the page (`wrap` measures words; `multi_cell` would be
+    # most of the cost of a page)
     pdf.font(7.5, color=pg.MUTED)
-    pdf.cell(pdf.width, 3.6, pdf.text_of(
-        f"Each line uses the base printed ({base} per weighted pupil) and is rounded to the cent. The formula "
-        f"amount uses the exact base (${st.base_exact:,.6f})"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.cell(pdf.width, 3.6, pdf.text_of(
-        f"and is rounded {how}" + (f"; the rounding line ({_money(rounding)}) is the difference." if rounding else ".")),
-        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    note = (f"Each line uses the base printed ({base} per weighted pupil) and is rounded to the cent. The formula "
+            f"amount uses the exact base (${st.base_exact:,.6f}) and is rounded {how}"
+            + (f"; the rounding line ({_money(rounding)}) is the difference." if rounding else "."))
+    for line in pdf.wrap(note, pdf.width):
+        pdf.cell(pdf.width, 3.6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     y = pdf.get_y() + 6
     if y + 36 <= pdf.h - 14:
         _chart(pdf, st, pdf.l_margin, y, pdf.width, 34)

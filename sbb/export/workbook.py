@@ -59,6 +59,7 @@ from ..spelling import GRADES
 from ..theory import band_supplement_amount
 from ..allocate import district_school_inputs
 from ..school_inputs import SchoolInputs
+from ..rounding_note import statutory_rounding_note
 from ..statutory import round_half_away
 from ..transition import transition as transition_map
 from . import formulas as fx
@@ -407,14 +408,9 @@ def _weights_sheet(wb, allocation: Allocation, rows: list[dict[str, Any]]) -> No
                 "recalculates every school's allocation exactly as the engine would.")
     note += (" Yellow cells are parameters (each is a named range, see the Name column). "
              "'solved' values come from the engine and are not read back.")
-    r = s.weights.rounding
-    if r.any():
-        places = ", ".join(f"{k.replace('_', ' ')} {getattr(r, k)}" for k in ("share", "factor", "counted",
-                           "weighted_pupils", "formula") if getattr(r, k) is not None)
-        note += (f" Statutory rounding (decimals: {places}) is written into the Allocations formulas as ROUND, "
-                 "half away from zero" + ("" if s.mode == "fixed_base" else
-                                         "; in this budget-neutral scenario the formula amount is not rounded")
-                 + ".")
+    rounding = statutory_rounding_note(s)
+    if rounding:
+        note += f" {rounding} The Allocations formulas apply it with ROUND."
     ws["A2"] = note
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:F2")
@@ -964,11 +960,13 @@ def _summary_sheet(wb, allocation: Allocation, counts_district: District, alloc_
         line("Check: budget less central costs less the total", f"=budget{managed}-B{check}", money,
              note="0 as exported; editing a weight moves the total but does not re-solve the base")
         cache[(ws.title, f"B{r - 1}")] = _num(round(float(allocation.pot) - allocation.total, 2))
+    from ..figures import count_text, limit_phrases
+
+    floor_phrase, cap_phrase = limit_phrases(allocation.scenario, summ["phase_in_years"])
     line("Hold-harmless cost", allocation.hold_harmless_cost, money,
-         note=f"{summ['schools_at_floor']} schools lifted to their floor"
-         + (" in year 1" if summ["phase_in_years"] > 1 else ""))
+         note=f"{count_text(summ['schools_at_floor'], 'school')} {floor_phrase}")
     line("Recovered by the gains cap", allocation.cap_recovered, money,
-         note=f"{summ['schools_at_cap']} schools held back" + (" in year 1" if summ["phase_in_years"] > 1 else ""))
+         note=f"{count_text(summ['schools_at_cap'], 'school')} {cap_phrase}")
     section("Schools")
     line("Schools", summ["schools"], PUPILS)
     line("Gaining", summ["gaining"], PUPILS)

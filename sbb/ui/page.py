@@ -28,6 +28,7 @@ from . import charts, design, theory
 from .documents import district_name, document_buttons
 from .controls import (GROUPS, changes, controls_for, reference_settings, render_control, scenario_from_settings,
                        settings_from_scenario, sync_widgets, visible)
+from ..rounding_note import statutory_rounding_note
 from ..figures import (BOARD_MEASURES, KINDS, LABELS, Figures, board_figures, board_sentence, change_text, count_text,
                        figure_text, signed)
 from .presentation import equity_data, money_columns, school_table
@@ -319,7 +320,7 @@ def metrics(h: Figures) -> None:
                        f"{h.biggest_loss_pct:.1f}% · {h.biggest_loser}" if h.biggest_loser else "no school loses",
                        delta_color="off", delta_arrow="off", border=True)
         cols[4].metric("Hold-harmless cost", dollars(h.hold_harmless_cost),
-                       f"{count_text(h.schools_at_floor, 'school')} at the floor", delta_color="off", delta_arrow="off",
+                       h.floor_text(), delta_color="off", delta_arrow="off",
                        border=True)
         if h.quartile_ratio is not None:
             change = change_text(h.quartile_ratio, h.quartile_ratio_prior, "ratio")
@@ -341,6 +342,9 @@ def working_view(state: Any, allocation: Allocation, district: District, start: 
     st.caption(f"{count_text(h.schools, 'school')} · {h.pupils:,.0f} pupils · "
                f"data: {state['source'].describe()} · this scenario {mode}{year}.")
     metrics(h)
+    rounding = statutory_rounding_note(s)  # how the weight table's statutory rounding was applied
+    if rounding:
+        st.caption(rounding)
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
     renderers = (schools_tab, charts_tab, equity_tab, explain_tab, compare_tab, theory.render, design.render)
     for i, (tab, render) in enumerate(zip(tabs, renderers)):

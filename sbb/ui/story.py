@@ -23,9 +23,12 @@ WORKING_CSS = """
   {flex-wrap: wrap; row-gap: .6rem;}
 .st-key-headline [data-testid="stColumn"], .st-key-equity_cards [data-testid="stColumn"]
   {min-width: 215px; flex: 1 1 215px;}
+.st-key-headline [data-testid="stColumn"], .st-key-equity_cards [data-testid="stColumn"]
+  {container-type: inline-size;}
 .st-key-headline [data-testid="stMetricValue"] > div, .st-key-equity_cards [data-testid="stMetricValue"] > div
-  {font-size: 1.9rem;}
-[data-testid="stMetricDelta"] > div, [data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p
+  {font-size: clamp(1.15rem, 10.5cqi, 1.9rem);}
+[data-testid="stMetricDelta"] > div, [data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p,
+[data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p
   {white-space: normal !important; text-overflow: clip !important; overflow: visible !important;}
 </style>
 """
@@ -69,7 +72,7 @@ def key_numbers(h: Figures) -> list[tuple[str, str, str, str]]:
          "loss"),
         ("Biggest loss", dollars(h.biggest_loss) if h.biggest_loss else "none",
          f"{h.biggest_loss_pct:.1f}% · {h.biggest_loser}" if h.biggest_loser else "no school loses", "loss"),
-        ("Hold-harmless cost", dollars(h.hold_harmless_cost), f"{count_text(h.schools_at_floor, 'school')} at the floor",
+        ("Hold-harmless cost", dollars(h.hold_harmless_cost), h.floor_text(),
          ""),
     ]
     if h.quartile_ratio is not None:
