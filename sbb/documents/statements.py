@@ -125,11 +125,12 @@ def _chart(pdf: pg.Document, st: Statement, x: float, y: float, w: float, h: flo
     """Last year beside this year; this year split into grades, needs, fixed amounts, protection.
     Drawn with rectangles and text (no image), so it costs almost nothing per page.
 
-    This year's positive parts are stacked from zero; its negative parts (a multiplier below 1, a
-    negative need or fixed amount, the gains cap's hold-back) are drawn as outlined boxes taken back
-    from the end of the stack, so the bar ends where the allocation is. The scale covers the full
-    extent of every bar (last year, the positive stack, the allocation) and leaves room for the
-    value printed after it, so nothing is drawn past the right margin."""
+    This year is drawn as a running sum in the formula's order (grades, needs, multiplier, fixed
+    amounts, hold-harmless, cap): a positive part is a filled box from where the sum stands, a
+    negative one (a multiplier below 1, a negative amount, the gains cap's hold-back) an outlined box
+    taking the sum back, so the filled bar ends at the allocation and the outlines show what was
+    taken. The scale covers the full extent of every bar (last year, the running sum's highest point,
+    the allocation) and leaves room for the value printed after it: nothing runs past the margin."""
     def total(*kinds: str) -> float:
         return sum(float(ln.dollars) for ln in st.lines if ln.kind in kinds)
 
@@ -138,7 +139,11 @@ def _chart(pdf: pg.Document, st: Statement, x: float, y: float, w: float, h: flo
              ("Hold-harmless", st.hold_harmless, pg.PARTS[3]), ("Held back by cap", st.cap, pg.LOSS)]
     gains = [(n, a, c) for n, a, c in parts if a > 0]
     takes = [(n, a, c) for n, a, c in parts if a < 0]
-    stacked = sum(a for _, a, _ in gains)
+    running, highest = 0.0, 0.0
+    for _, a, _ in parts:
+        running += a
+        highest = max(highest, running)
+    stacked = highest
     top = max(stacked, st.allocation, st.prior or 0.0, 1.0)
     label_w = 22.0
     pdf.font(8.5, bold=True)
@@ -164,25 +169,27 @@ def _chart(pdf: pg.Document, st: Statement, x: float, y: float, w: float, h: flo
     else:
         pdf.set_xy(zero, yy + bar_h / 2 - 2.2)
         pdf.cell(40, 4.4, "new school: no prior year")
-    # this year: the positive parts stacked, then the negative ones taken back as outlines
+    # this year: a running sum, filled boxes adding, outlined boxes taking back (frames drawn last)
     yy = rows[1][1]
-    cursor = zero
-    for _, amount, colour in gains:
-        pdf.set_fill_color(*colour)
-        pdf.rect(cursor, yy, amount * scale, bar_h, style="F")
-        cursor += amount * scale
-    end = cursor
+    cursor, reach, frames = 0.0, 0.0, []
+    for _, amount, colour in parts:
+        if amount > 0:
+            pdf.set_fill_color(*colour)
+            pdf.rect(zero + cursor * scale, yy, amount * scale, bar_h, style="F")
+        elif amount < 0:
+            left = max(cursor + amount, 0.0)
+            pdf.set_fill_color(255, 255, 255)
+            with pdf.local_context(fill_opacity=0.8):  # what was taken back stays faintly visible
+                pdf.rect(zero + left * scale, yy, (cursor - left) * scale, bar_h, style="F")
+            frames.append((left, cursor, colour))
+        cursor = max(cursor + amount, 0.0)
+        reach = max(reach, cursor)
     pdf.set_line_width(0.3)
-    for _, amount, colour in takes:
-        left = max(zero, end + amount * scale)
-        if end - left <= 0:
-            continue
-        pdf.set_fill_color(255, 255, 255)
-        pdf.rect(left, yy + 0.25, end - left, bar_h - 0.5, style="F")
+    for left, right, colour in frames:
         pdf.set_draw_color(*colour)
-        pdf.rect(left, yy, end - left, bar_h, style="D")
-        end = left
+        pdf.rect(zero + left * scale, yy + 0.15, (right - left) * scale, bar_h - 0.3, style="D")
     pdf.set_line_width(0.2)
+    cursor = zero + reach * scale
     if takes:  # where the allocation ends
         at = zero + max(st.allocation, 0.0) * scale
         pdf.set_draw_color(*pg.INK)
