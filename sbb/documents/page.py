@@ -179,9 +179,28 @@ class Document(FPDF):
         it is broken into lines at `size` and the row grows to hold them: no text ever runs into the
         next cell or past the margin."""
         pad = self.c_margin
+        cells = [self.text_of(c) for c in cells]
+        # a cell too narrow for its text may also use the empty cells beside it (a left-aligned cell
+        # those to its right, a right-aligned one those to its left not already taken)
+        self.font(size, bold=bold, color=color)
+        reach = list(widths)
+        over = [bool(c) and self.get_string_width(c) > w - 2 * pad for c, w in zip(cells, widths)]
+        taken = [False] * len(cells)
+        for i, a in enumerate(aligns):
+            j = i + 1
+            while a == "L" and over[i] and j < len(cells) and not cells[j] and not taken[j]:
+                reach[i] += widths[j]
+                taken[j] = True
+                j += 1
+        for i, a in enumerate(aligns):
+            j = i - 1
+            while a == "R" and over[i] and j >= 0 and not cells[j] and not taken[j]:
+                reach[i] += widths[j]
+                taken[j] = True
+                j -= 1
         fitted: list[tuple[list[str], float]] = []  # each cell's lines and font size
-        for text, w in zip(cells, widths):
-            text, room = self.text_of(text), max(w - 2 * pad, 1.0)
+        for text, w in zip(cells, reach):
+            room = max(w - 2 * pad, 1.0)
             self._fitted(text, size, room, max(size * 0.8, 6.0), bold=bold, color=color)
             if self.get_string_width(text) <= room:
                 fitted.append(([text] if text else [], self.font_size_pt))
