@@ -154,10 +154,12 @@ class Document(FPDF):
 
     def title_block(self, title: str, subtitle: str = "") -> None:
         self.font(17, bold=True, color=NAVY)
-        self.multi_cell(self.width, 7.5, self.text_of(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # ragged right: a justified title stretched 'ECS-style   transition:   56.5%' across the page
+        self.multi_cell(self.width, 7.5, self.text_of(title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if subtitle:
             self.font(10.5, color=MUTED)
-            self.multi_cell(self.width, 5, self.text_of(subtitle), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.multi_cell(self.width, 5, self.text_of(subtitle), align="L", new_x=XPos.LMARGIN,
+                            new_y=YPos.NEXT)
         self.ln(2)
 
     def section(self, text: str) -> None:
