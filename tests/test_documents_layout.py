@@ -3,7 +3,7 @@ and every drawn mark stays inside the 16 mm side margins, a headline value stays
 
 Words come from poppler's `pdftotext -bbox` (points); drawn marks (the per-school chart's bars and
 outlines) from the page rendered to grey pixels by `pdftoppm`: the side margins must be blank paper.
-Run on the real-formula keys that used to collide: Connecticut (multiplier, extra amounts, a
+Run on the statements (and Connecticut's handout) with the real-formula keys that used to collide: Connecticut (multiplier, extra amounts, a
 transition), Minnesota (a concentration ramp) and the sample's theory of action (long scenario values).
 """
 
@@ -21,7 +21,7 @@ import pytest
 from conftest import ROOT
 from sbb.allocate import allocate
 from sbb.district import load_district
-from sbb.documents import DocInfo, statements_pdf
+from sbb.documents import DocInfo, handout_pdf, statements_pdf
 from sbb.scenario import load_scenario
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
@@ -34,6 +34,7 @@ CASES = {  # name: (data folder, scenario file, schools to print or None for all
     "connecticut": ("connecticut_ecs_style", "connecticut_ecs_style_transition.toml", None),
     "minnesota": ("minnesota_fy2022", "minnesota_compensatory_fy2022.toml", ["1-01-001", "16-01-780"]),
     "theory_of_action": (".", "theory_of_action.toml", ["S042"]),
+    "connecticut_handout": ("connecticut_ecs_style", "connecticut_ecs_style_transition.toml", None),
 }
 
 
@@ -43,7 +44,8 @@ def _pdf(name: str, tmp_path: Path) -> Path:
     data = ROOT / "sample_data" / folder
     d = load_district(data / "schools.csv", s.weights, counts=data / "counts.csv")
     path = tmp_path / f"{name}.pdf"
-    path.write_bytes(statements_pdf(allocate(d, s), d, DocInfo.make(name, s.title, DAY), schools))
+    a, info = allocate(d, s), DocInfo.make(name, s.title, DAY)
+    path.write_bytes(handout_pdf(a, d, info) if name.endswith("handout") else statements_pdf(a, d, info, schools))
     return path
 
 
@@ -111,7 +113,7 @@ def test_drawings_stay_inside_the_side_margins(documents, name, tmp_path):
     dpi = 50
     px = dpi / 25.4  # pixels per millimetre
     pages = _grey_pages(documents[name], tmp_path, dpi)
-    assert len(pages) == {"connecticut": 4, "minnesota": 3, "theory_of_action": 2}[name]
+    assert len(pages) == {"connecticut": 4, "minnesota": 3, "theory_of_action": 2, "connecticut_handout": 2}[name]
     inked = []
     for k, img in enumerate(pages):
         width_mm = img.shape[1] / px  # 215.9 mm, US letter
