@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT, SAMPLE, SCENARIOS
-from test_browser import CHROMIUM, free_port, start_app, wait_healthy
+from test_browser import CHROMIUM, headless_chromium, running_app
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
 
@@ -59,28 +59,14 @@ CUT_TEXT = """() => {
 
 @pytest.fixture(scope="module")
 def app_url():
-    port = free_port()
-    proc = start_app(port)
-    try:
-        wait_healthy(port, proc)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except Exception:
-            proc.kill()
+    with running_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

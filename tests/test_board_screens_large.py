@@ -7,7 +7,7 @@ import pytest
 
 from conftest import ROOT
 from test_board_screens import CUT_TEXT, SCREENS, SIZES, _settle, chromium  # noqa: F401 (a fixture)
-from test_browser import CHROMIUM, free_port, start_app, wait_healthy
+from test_browser import CHROMIUM, running_app
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
 
@@ -16,18 +16,9 @@ MN = ROOT / "sample_data" / "minnesota_fy2022"
 
 @pytest.fixture(scope="module")
 def mn_url():
-    port = free_port()
-    proc = start_app(port, "--schools", str(MN / "schools.csv"), "--counts", str(MN / "counts.csv"),
-                     "--scenario", str(ROOT / "scenarios" / "minnesota_compensatory_fy2022.toml"))
-    try:
-        wait_healthy(port, proc)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except Exception:
-            proc.kill()
+    with running_app("--schools", str(MN / "schools.csv"), "--counts", str(MN / "counts.csv"),
+                     "--scenario", str(ROOT / "scenarios" / "minnesota_compensatory_fy2022.toml")) as url:
+        yield url
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

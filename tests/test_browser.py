@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,11 @@ def wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 60.0) -> No
     raise RuntimeError("streamlit did not start")
 
 
-@pytest.fixture(scope="module")
-def server():
+@contextmanager
+def running_app(*args: str):
+    """The app served on a free loopback port (with `args` after `--`), stopped afterwards; yields its URL."""
     port = free_port()
-    proc = start_app(port)
+    proc = start_app(port, *args)
     try:
         wait_healthy(port, proc)
         yield f"http://127.0.0.1:{port}/"
@@ -67,15 +69,30 @@ def server():
             proc.kill()
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextmanager
+def headless_chromium():
+    """Debian's Chromium under Playwright, headless, with the flags this machine needs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 def metric_value(page, label: str) -> str:
@@ -169,14 +186,11 @@ def test_opens_on_other_files(browser):
     from sbb.report import dollars
     from sbb.scenario import load_scenario
 
-    port = free_port()
     scenario = SCENARIOS / "ell_050_hold_harmless.toml"
-    proc = start_app(port, "--schools", str(SAMPLE / "schools.csv"), "--counts", str(SAMPLE / "counts.csv"),
-                     "--scenario", str(scenario))
-    try:
-        wait_healthy(port, proc)
+    with running_app("--schools", str(SAMPLE / "schools.csv"), "--counts", str(SAMPLE / "counts.csv"),
+                     "--scenario", str(scenario)) as url:
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(url)
         page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
         s = load_scenario(scenario)
         a = allocate(load_district(SAMPLE / "schools.csv", s.weights, counts=SAMPLE / "counts.csv"), s)
@@ -185,6 +199,3 @@ def test_opens_on_other_files(browser):
         assert "counts.csv" in page.inner_text("body")
         no_exception(page)
         page.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
