@@ -86,7 +86,10 @@ def change_chart(table: pd.DataFrame, width: int = 500, height: int = 230, label
         for side in ("left", "right"):
             part = labels[labels["align"] == side]
             if len(part):
+                # losers' names sit above zero, gainers' below it: the text's edge at its leader's
+                # end, so it never straddles the zero line
                 layers.append(alt.Chart(part).mark_text(align=side, dx=3 if side == "left" else -3,
+                                                        baseline="bottom" if side == "left" else "top",
                                                         fontSize=10.5, color="#111").encode(
                     x="rank:Q", y="label_y:Q", text="text:N"))
         layers.insert(1, leaders)

@@ -154,10 +154,12 @@ class Document(FPDF):
 
     def title_block(self, title: str, subtitle: str = "") -> None:
         self.font(17, bold=True, color=NAVY)
-        self.multi_cell(self.width, 7.5, self.text_of(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # ragged right: a justified title stretched 'ECS-style   transition:   56.5%' across the page
+        self.multi_cell(self.width, 7.5, self.text_of(title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if subtitle:
             self.font(10.5, color=MUTED)
-            self.multi_cell(self.width, 5, self.text_of(subtitle), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.multi_cell(self.width, 5, self.text_of(subtitle), align="L", new_x=XPos.LMARGIN,
+                            new_y=YPos.NEXT)
         self.ln(2)
 
     def section(self, text: str) -> None:
@@ -174,8 +176,42 @@ class Document(FPDF):
 
     def row(self, cells: list[str], widths: list[float], aligns: str, *, bold: bool = False, size: float = 9.5,
             height: float = 5.6, fill=None, color=INK, rule: bool = False) -> None:
-        """One table row of single-line cells; `aligns` has one letter (L, R, C) per cell."""
+        """One table row; `aligns` has one letter (L, R, C) per cell. A cell's text that is wider than
+        its cell (less the padding) is set smaller, down to 80% of `size`, and if it still does not fit
+        it is broken into lines at `size` and the row grows to hold them: no text ever runs into the
+        next cell or past the margin."""
+        pad = self.c_margin
+        cells = [self.text_of(c) for c in cells]
+        # a cell too narrow for its text may also use the empty cells beside it (a left-aligned cell
+        # those to its right, a right-aligned one those to its left not already taken)
         self.font(size, bold=bold, color=color)
+        reach = list(widths)
+        over = [bool(c) and self.get_string_width(c) > w - 2 * pad for c, w in zip(cells, widths)]
+        taken = [False] * len(cells)
+        for i, a in enumerate(aligns):
+            j = i + 1
+            while a == "L" and over[i] and j < len(cells) and not cells[j] and not taken[j]:
+                reach[i] += widths[j]
+                taken[j] = True
+                j += 1
+        for i, a in enumerate(aligns):
+            j = i - 1
+            while a == "R" and over[i] and j >= 0 and not cells[j] and not taken[j]:
+                reach[i] += widths[j]
+                taken[j] = True
+                j -= 1
+        fitted: list[tuple[list[str], float]] = []  # each cell's lines and font size
+        for text, w in zip(cells, reach):
+            room = max(w - 2 * pad, 1.0)
+            self._fitted(text, size, room, max(size * 0.8, 6.0), bold=bold, color=color)
+            if self.get_string_width(text) <= room:
+                fitted.append(([text] if text else [], self.font_size_pt))
+            else:
+                self.font(size, bold=bold, color=color)
+                fitted.append((self.wrap(text, room), size))
+        lines = max([len(ls) for ls, _ in fitted] + [1])
+        step = size * 0.3528 * 1.2  # one line's height in mm (points to mm, 1.2 leading)
+        height = max(height, height + (lines - 1) * step)
         x0, y0 = self.l_margin, self.get_y()
         if y0 + height > self.page_break_trigger:
             self.add_page()
@@ -184,19 +220,18 @@ class Document(FPDF):
             self.set_fill_color(*fill)
             self.rect(x0, y0, sum(widths), height, style="F")
         # text() places each string directly (no line-breaking machinery): most of a page's cost
-        baseline = y0 + height / 2 + self.font_size * 0.35
-        pad = self.c_margin
         x = x0
-        for text, w, a in zip(cells, widths, aligns):
-            text = self.text_of(text)
-            if text:
+        for (texts, pt), w, a in zip(fitted, widths, aligns):
+            self.font(pt, bold=bold, color=color)
+            first = y0 + (height - (len(texts) - 1) * step) / 2 + self.font_size * 0.35
+            for k, text in enumerate(texts):
                 if a == "R":
                     at = x + w - pad - self.get_string_width(text)
                 elif a == "C":
                     at = x + (w - self.get_string_width(text)) / 2
                 else:
                     at = x + pad
-                self.text(at, baseline, text)
+                self.text(at, first + k * step, text)
             x += w
         self.set_xy(x0, y0 + height)
         if rule:
@@ -215,11 +250,12 @@ class Document(FPDF):
             self.set_fill_color(*SHADE)
             self.rect(x, y, box_w, box_h, style="F")
             self.set_xy(x + 2.5, y + 1.8)
-            self._fitted(label, 8, box_w - 5, 6, color=MUTED)
-            self.cell(box_w - 5, 4, self.text_of(label))
+            room = box_w - 5 - 2 * self.c_margin  # cell() pads its text by c_margin on each side
+            self._fitted(label, 8, room, 6, color=MUTED)
+            self.cell(box_w - 5, 4, self.fit(label, room))
             self.set_xy(x + 2.5, y + 6.2)
-            self._fitted(value, value_size, box_w - 5, 8, bold=True, color=NAVY)
-            self.cell(box_w - 5, 7.5, self.text_of(value))
+            self._fitted(value, value_size, room, 7, bold=True, color=NAVY)
+            self.cell(box_w - 5, 7.5, self.fit(value, room))
         lines = (len(items) + columns - 1) // columns
         self.set_xy(self.l_margin, top + lines * (box_h + gap))
 

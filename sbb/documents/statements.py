@@ -123,15 +123,32 @@ def summary_page(pdf: pg.Document, allocation: Allocation, subtitle: str) -> Non
 
 def _chart(pdf: pg.Document, st: Statement, x: float, y: float, w: float, h: float) -> None:
     """Last year beside this year; this year split into grades, needs, fixed amounts, protection.
-    Drawn with rectangles and text (no image), so it costs almost nothing per page."""
-    grades = sum(float(ln.dollars) for ln in st.lines if ln.kind == "grade")
-    needs = sum(float(ln.dollars) for ln in st.lines if ln.kind in ("need", "other"))
-    fixed = sum(float(ln.dollars) for ln in st.lines if ln.kind in ("fixed", "rounding"))
-    parts = [("Grades", grades, pg.PARTS[0]), ("Needs", needs, pg.PARTS[1]), ("Fixed", fixed, pg.PARTS[2]),
-             ("Hold-harmless", st.hold_harmless, pg.PARTS[3])]
-    top = max(st.allocation, st.formula_amount + st.hold_harmless, st.prior or 0.0, 1.0)
+    Drawn with rectangles and text (no image), so it costs almost nothing per page.
+
+    This year is drawn as a running sum in the formula's order (grades, needs, multiplier, fixed
+    amounts, hold-harmless, cap): a positive part is a filled box from where the sum stands, a
+    negative one (a multiplier below 1, a negative amount, the gains cap's hold-back) an outlined box
+    taking the sum back, so the filled bar ends at the allocation and the outlines show what was
+    taken. The scale covers the full extent of every bar (last year, the running sum's highest point,
+    the allocation) and leaves room for the value printed after it: nothing runs past the margin."""
+    def total(*kinds: str) -> float:
+        return sum(float(ln.dollars) for ln in st.lines if ln.kind in kinds)
+
+    parts = [("Grades", total("grade"), pg.PARTS[0]), ("Needs", total("need", "other"), pg.PARTS[1]),
+             ("Multiplier", total("multiplier"), pg.NAVY), ("Fixed", total("fixed", "rounding"), pg.PARTS[2]),
+             ("Hold-harmless", st.hold_harmless, pg.PARTS[3]), ("Held back by cap", st.cap, pg.LOSS)]
+    gains = [(n, a, c) for n, a, c in parts if a > 0]
+    takes = [(n, a, c) for n, a, c in parts if a < 0]
+    running, highest = 0.0, 0.0
+    for _, a, _ in parts:
+        running += a
+        highest = max(highest, running)
+    stacked = highest
+    top = max(stacked, st.allocation, st.prior or 0.0, 1.0)
     label_w = 22.0
-    scale = (w - label_w - 28) / top
+    pdf.font(8.5, bold=True)
+    value_w = max(pdf.get_string_width(dollars(v)) for v in (st.allocation, st.prior or 0.0)) + 3.0
+    scale = (w - label_w - value_w) / top
     bar_h = h * 0.24
     pdf.font(8.5, bold=True, color=pg.NAVY)
     pdf.set_xy(x, y)
@@ -141,45 +158,55 @@ def _chart(pdf: pg.Document, st: Statement, x: float, y: float, w: float, h: flo
     for label, yy in rows:
         pdf.set_xy(x, yy + bar_h / 2 - 2.2)
         pdf.cell(label_w, 4.4, label)
+    zero = x + label_w
     # last year
     yy = rows[0][1]
     if st.prior is not None:
         pdf.set_fill_color(*pg.LAST_YEAR)
-        pdf.rect(x + label_w, yy, max(st.prior * scale, 0.2), bar_h, style="F")
-        pdf.set_xy(x + label_w + st.prior * scale + 1.5, yy + bar_h / 2 - 2.2)
-        pdf.cell(26, 4.4, dollars(st.prior))
+        pdf.rect(zero, yy, max(st.prior * scale, 0.2), bar_h, style="F")
+        pdf.set_xy(zero + max(st.prior, 0.0) * scale + 0.5, yy + bar_h / 2 - 2.2)
+        pdf.cell(value_w, 4.4, dollars(st.prior))
     else:
-        pdf.set_xy(x + label_w, yy + bar_h / 2 - 2.2)
+        pdf.set_xy(zero, yy + bar_h / 2 - 2.2)
         pdf.cell(40, 4.4, "new school: no prior year")
-    # this year: stacked parts, then the cap's hold-back shown as an outline
+    # this year: a running sum, filled boxes adding, outlined boxes taking back (frames drawn last)
     yy = rows[1][1]
-    cursor = x + label_w
+    cursor, reach, frames = 0.0, 0.0, []
     for _, amount, colour in parts:
-        if amount <= 0:
-            continue
-        pdf.set_fill_color(*colour)
-        pdf.rect(cursor, yy, amount * scale, bar_h, style="F")
-        cursor += amount * scale
-    if st.cap < 0:
-        end = x + label_w + st.allocation * scale
-        pdf.set_draw_color(*pg.LOSS)
+        if amount > 0:
+            pdf.set_fill_color(*colour)
+            pdf.rect(zero + cursor * scale, yy, amount * scale, bar_h, style="F")
+        elif amount < 0:
+            left = max(cursor + amount, 0.0)
+            pdf.set_fill_color(255, 255, 255)
+            with pdf.local_context(fill_opacity=0.8):  # what was taken back stays faintly visible
+                pdf.rect(zero + left * scale, yy, (cursor - left) * scale, bar_h, style="F")
+            frames.append((left, cursor, colour))
+        cursor = max(cursor + amount, 0.0)
+        reach = max(reach, cursor)
+    pdf.set_line_width(0.3)
+    for left, right, colour in frames:
+        pdf.set_draw_color(*colour)
+        pdf.rect(zero + left * scale, yy + 0.15, (right - left) * scale, bar_h - 0.3, style="D")
+    pdf.set_line_width(0.2)
+    cursor = zero + reach * scale
+    if takes:  # where the allocation ends
+        at = zero + max(st.allocation, 0.0) * scale
+        pdf.set_draw_color(*pg.INK)
         pdf.set_line_width(0.5)
-        pdf.line(end, yy - 1.2, end, yy + bar_h + 1.2)
+        pdf.line(at, yy - 1.2, at, yy + bar_h + 1.2)
         pdf.set_line_width(0.2)
-        pdf.set_fill_color(255, 255, 255)
-        pdf.rect(end, yy + 0.25, cursor - end, bar_h - 0.5, style="F")
-        pdf.set_draw_color(*pg.LOSS)
-        pdf.rect(end, yy, cursor - end, bar_h, style="D")
-    pdf.set_xy(max(cursor, x + label_w + st.allocation * scale) + 1.5, yy + bar_h / 2 - 2.2)
+    pdf.set_xy(max(cursor, zero + max(st.allocation, 0.0) * scale) + 0.5, yy + bar_h / 2 - 2.2)
     pdf.font(8.5, bold=True)
-    pdf.cell(26, 4.4, dollars(st.allocation))
-    # legend
-    lx, ly = x + label_w, rows[1][1] + bar_h + 3
+    pdf.cell(value_w, 4.4, dollars(st.allocation))
+    # legend: filled squares for what adds, outlined squares for what is taken back
+    lx, ly = zero, rows[1][1] + bar_h + 3
     pdf.font(7.5, color=pg.MUTED)
-    legend = [(n, c) for n, a, c in parts if a > 0] + ([("Held back by cap", None)] if st.cap < 0 else [])
-    for name, colour in legend:
-        if colour is None:
-            pdf.set_draw_color(*pg.LOSS)
+    legend = [(n, c, "F") for n, _, c in gains] + [(f"{n} (less)" if n != "Held back by cap" else n, c, "D")
+                                                   for n, _, c in takes]
+    for name, colour, style in legend:
+        if style == "D":
+            pdf.set_draw_color(*colour)
             pdf.rect(lx, ly + 0.8, 3, 3, style="D")
         else:
             pdf.set_fill_color(*colour)
