@@ -133,3 +133,14 @@ def test_connecticut_change_stays_inside_its_box(documents):
     (page, x0, _, x1, _), = [w for w in words if w[4] == "(+1.64%)"]
     assert page == 1
     assert x0 >= 140.6 * MM and x1 <= 197.4 * MM + 0.3
+
+
+def test_an_example_district_is_named_by_its_manifest_title_on_documents(tmp_path):
+    """The CLI's default district name for a shipped example is its manifest's title, as in the app; a
+    schools file with no manifest beside it keeps the name made from its folder."""
+    from sbb.documents import district_label
+
+    assert district_label(ROOT / "sample_data" / "connecticut_ecs_style" / "schools.csv") == \
+        "Connecticut ECS-style transition"          # title in sample_data/connecticut_ecs_style/district.toml
+    (tmp_path / "springfield").mkdir()
+    assert district_label(tmp_path / "springfield" / "schools.csv") == "Springfield"

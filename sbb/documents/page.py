@@ -49,15 +49,33 @@ class DocInfo:
 
 
 def district_label(schools_path: str | Path) -> str:
-    """A district's name from its schools file when none is given: the file's name, or its
-    folder's when the file is just 'schools' ('springfield/schools.csv' -> 'Springfield'; the shipped
-    'sample_data/schools.csv' -> 'Sample district')."""
+    """A district's name from its schools file when none is given: the title of a shipped example's
+    `district.toml` beside it (as the app names it), else the file's name, or its folder's when the file
+    is just 'schools' ('springfield/schools.csv' -> 'Springfield'; the shipped 'sample_data/schools.csv'
+    -> 'Sample district')."""
     path = Path(str(schools_path))
+    title = _manifest_title(path)
+    if title:
+        return title
     stem = path.stem if path.stem.lower() not in ("schools", "school") else (path.resolve().parent.name or path.stem)
     if stem == "sample_data":
         return "Sample district"  # the shipped synthetic district
     text = stem.replace("_", " ").replace("-", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def _manifest_title(schools: Path) -> str | None:
+    """The `title` of the example manifest beside `schools` when that manifest names this schools file."""
+    import tomllib
+
+    manifest = schools.parent / "district.toml"
+    try:
+        doc = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if str(doc.get("schools", "")) != schools.name or not isinstance(doc.get("title"), str):
+        return None
+    return doc["title"].strip() or None
 
 
 def _font_files() -> tuple[Path, Path] | None:
