@@ -108,6 +108,27 @@ def fingerprint(s: Scenario, keys: list[str]) -> str:
 STALE = "The settings have changed since this was computed; press the button again for an answer on them."
 
 
+def _keep(slot: str, payload, s: Scenario, keys: list[str]) -> None:
+    """Store an answer about `keys` in the session, with the settings it was computed on."""
+    st.session_state[slot] = ("ok", payload, list(keys), fingerprint(s, keys))
+
+
+def _recall(slot: str, s: Scenario):
+    """The stored answer in `slot` and the keys it is about, or None: an error is shown as a warning,
+    and an answer computed on other settings as the STALE note."""
+    made = st.session_state.get(slot)
+    if made is None:
+        return None
+    if made[0] == "error":
+        st.warning(made[1])
+        return None
+    _, payload, keys, mark = made
+    if mark != fingerprint(s, keys):
+        st.info(STALE)
+        return None
+    return payload, keys
+
+
 def apply_values(scenario: Scenario, values: dict[str, float], prior_total: float) -> None:
     """Callback: put `values` into the sidebar settings (and their widgets)."""
     state = st.session_state
@@ -164,17 +185,11 @@ def solve_section(s: Scenario, district: District, keys: list[str], prior_total:
         except (OutOfReach, InputError) as err:
             st.session_state["design_solution"] = ("error", err.message())
         else:
-            st.session_state["design_solution"] = ("ok", sol, fingerprint(s, [key]))
-    answer = st.session_state.get("design_solution")
+            _keep("design_solution", sol, s, [key])
+    answer = _recall("design_solution", s)
     if answer is None:
         return
-    if answer[0] == "error":
-        st.warning(answer[1])
-        return
-    sol = answer[1]
-    if answer[2] != fingerprint(s, [sol.key]):
-        st.info(STALE)
-        return
+    sol = answer[0]
     res = RESULTS[sol.target]
     p = parameter(s, sol.key, prior_total)
     st.markdown(f"**{setting_label(sol.key)} = {show_value(p, sol.value)}** gives {result_label(res.name)} "
@@ -243,17 +258,11 @@ def map_section(s: Scenario, district: District, keys: list[str], prior_total: f
         except InputError as err:
             st.session_state["design_map"] = ("error", err.message() or "Each range needs FROM no greater than TO.")
         else:
-            st.session_state["design_map"] = ("ok", frame, x, y, fingerprint(s, [x, y]))
-    drawn = st.session_state.get("design_map")
+            _keep("design_map", frame, s, [x, y])
+    drawn = _recall("design_map", s)
     if drawn is None:
         return
-    if drawn[0] == "error":
-        st.warning(drawn[1])
-        return
-    _, frame, fx, fy, mark = drawn
-    if mark != fingerprint(s, [fx, fy]):
-        st.info(STALE)
-        return
+    frame, (fx, fy) = drawn
     if name not in frame.columns:
         st.info("Press “Draw the map” again to colour by this result.")
         return
@@ -312,17 +321,11 @@ def propose_section(s: Scenario, district: District, keys: list[str], prior_tota
         except InputError as err:
             st.session_state["design_proposal"] = ("error", err.message())
         else:
-            st.session_state["design_proposal"] = ("ok", prop, fingerprint(s, chosen))
-    made = st.session_state.get("design_proposal")
+            _keep("design_proposal", prop, s, chosen)
+    made = _recall("design_proposal", s)
     if made is None:
         return
-    if made[0] == "error":
-        st.warning(made[1])
-        return
-    prop = made[1]
-    if made[2] != fingerprint(s, list(prop.values)):
-        st.info(STALE)
-        return
+    prop = made[0]
     rows = [{"": setting_label(k), "Current": value_text(k, v), "Proposal": value_text(k, prop.values[k])}
             for k, v in prop.current_values.items()]
     rows += [{"": result_label(n), "Current": result_text(n, prop.current[n]),
