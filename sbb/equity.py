@@ -576,6 +576,16 @@ def _per_pupil(dollars, pupils) -> np.ndarray:
     return out
 
 
+def _per_allocation(value, names: list, what: str) -> dict:
+    """`value` for each allocation: a mapping keyed like the allocations, or one value shared by all."""
+    if not isinstance(value, Mapping):
+        return {k: value for k in names}
+    if set(value) != set(names):
+        raise ValueError(f"{what} keys must match allocations keys: "
+                         f"{sorted(map(str, value))} vs {sorted(map(str, names))}")
+    return {k: value[k] for k in names}
+
+
 def equity_report(
     allocations: Mapping[str, object],
     enrollment,
@@ -606,24 +616,8 @@ def equity_report(
     names = list(allocations)
     if not names:
         raise ValueError("allocations is empty: give at least one allocation to report on")
-    if isinstance(weighted_enrollment, Mapping):
-        if set(weighted_enrollment) != set(names):
-            raise ValueError(
-                "weighted_enrollment keys must match allocations keys: "
-                f"{sorted(map(str, weighted_enrollment))} vs {sorted(map(str, names))}"
-            )
-        weighted = {k: weighted_enrollment[k] for k in names}
-    else:
-        weighted = {k: weighted_enrollment for k in names}
-    if isinstance(enrollment, Mapping):
-        if set(enrollment) != set(names):
-            raise ValueError(
-                "enrollment keys must match allocations keys: "
-                f"{sorted(map(str, enrollment))} vs {sorted(map(str, names))}"
-            )
-        pupils_of = {k: enrollment[k] for k in names}
-    else:
-        pupils_of = {k: enrollment for k in names}
+    weighted = _per_allocation(weighted_enrollment, names, "weighted_enrollment")
+    pupils_of = _per_allocation(enrollment, names, "enrollment")
     poor_of = {k: poor[k] for k in names} if isinstance(poor, Mapping) else {k: poor for k in names}
     first, last = names[0], names[-1]
     change_cols = [f"{n} change vs {first}" for n in names[1:]]
