@@ -100,10 +100,7 @@ def provenance_sheet(wb, allocation: Allocation, district: str, sources: dict[st
     r += 1
     ws.cell(r, 1, "Input files").font = SECTION_FONT
     r += 1
-    for j, head in enumerate(["What", "File name", "Bytes", "SHA-256"], start=1):
-        c = ws.cell(r, j, head)
-        c.font = Font(bold=True, color="FFFFFF")
-        c.fill = HEADER_FILL
+    _header_row(ws, r, ["What", "File name", "Bytes", "SHA-256"])
     r += 1
     for role, name, size, digest in input_files(allocation, sources):
         ws.cell(r, 1, role)
@@ -118,10 +115,7 @@ def provenance_sheet(wb, allocation: Allocation, district: str, sources: dict[st
     r += 1
     ws.cell(r, 1, "What the scenario changes from the weight table").font = SECTION_FONT
     r += 1
-    for j, head in enumerate(["What", "Key", "Weight table", "This scenario"], start=1):
-        c = ws.cell(r, j, head)
-        c.font = Font(bold=True, color="FFFFFF")
-        c.fill = HEADER_FILL
+    _header_row(ws, r, ["What", "Key", "Weight table", "This scenario"])
     r += 1
     for ch in scenario_changes(s, allocation.budget):
         for j, value in enumerate([ch.what, ch.key, ch.before, ch.after], start=1):
@@ -139,3 +133,11 @@ def provenance_sheet(wb, allocation: Allocation, district: str, sources: dict[st
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
+
+
+def _header_row(ws, row: int, heads: list[str]) -> None:
+    """A table's column headings in `row`: white bold on the header fill."""
+    for j, head in enumerate(heads, start=1):
+        c = ws.cell(row, j, head)
+        c.font = Font(bold=True, color="FFFFFF")
+        c.fill = HEADER_FILL
